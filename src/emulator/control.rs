@@ -1,0 +1,152 @@
+//! The control API under `/__emulator/`: request log, fault queue,
+//! out-of-band instance edits and runtime configuration. Not authenticated
+//! and not logged, since only tests and CI scripts on loopback use it.
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::errors::{self, ClerkError};
+use super::faults;
+use super::keys;
+use super::routes::{lock, not_found, App, CONTROL_PREFIX};
+use super::validate;
+
+/// Largest environment lag accepted at runtime (one hour).
+const MAX_LAG_MS: u64 = 3_600_000;
+
+fn control_error(status: StatusCode, message: String, trace: &str) -> Response {
+    // serde messages can quote the input; keep anything key-shaped out.
+    let message = keys::redact(&message, None);
+    let error = ClerkError::new(
+        "emulator_request_invalid",
+        "invalid control request",
+        message,
+    );
+    errors::error_response(status, &[error], trace)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigBody {
+    environment_lag_ms: Option<u64>,
+}
+
+pub(super) async fn handle(
+    app: &App,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    trace: &str,
+) -> Response {
+    let subpath = path.strip_prefix(CONTROL_PREFIX).unwrap_or("");
+    let ok = |value: Value| errors::json_response(StatusCode::OK, &value, trace);
+    match (method, subpath) {
+        ("GET", "/requests") => ok(Value::Array(lock(&app.log).entries())),
+        ("DELETE", "/requests") => {
+            lock(&app.log).clear();
+            errors::empty_response(StatusCode::NO_CONTENT, trace)
+        }
+        ("GET", "/faults") => {
+            ok(serde_json::to_value(lock(&app.faults).pending()).unwrap_or(Value::Null))
+        }
+        ("POST", "/faults") => match faults::parse_request(body) {
+            Ok(new_faults) => {
+                let queued = new_faults.len();
+                let mut queue = lock(&app.faults);
+                queue.push(new_faults);
+                ok(json!({ "queued": queued, "pending": queue.pending().len() }))
+            }
+            Err(message) => control_error(StatusCode::BAD_REQUEST, message, trace),
+        },
+        ("DELETE", "/faults") => {
+            lock(&app.faults).clear();
+            errors::empty_response(StatusCode::NO_CONTENT, trace)
+        }
+        ("GET", "/instances") => {
+            let store = lock(&app.store);
+            let all: Map<String, Value> = store
+                .iter()
+                .map(|i| (i.id.clone(), i.to_control_json()))
+                .collect();
+            ok(Value::Object(all))
+        }
+        ("GET", _) if subpath.starts_with("/instances/") => {
+            let id = subpath.trim_start_matches("/instances/");
+            match lock(&app.store).by_id(id) {
+                Some(instance) => ok(instance.to_control_json()),
+                None => not_found(trace),
+            }
+        }
+        ("PATCH", _) if subpath.starts_with("/instances/") => {
+            control_patch_instance(app, subpath.trim_start_matches("/instances/"), body, trace)
+                .await
+        }
+        ("GET", "/config") => {
+            ok(json!({ "environment_lag_ms": app.lag_ms.load(Ordering::Relaxed) }))
+        }
+        ("PUT", "/config") => match serde_json::from_slice::<ConfigBody>(body) {
+            Ok(config) => {
+                if let Some(lag) = config.environment_lag_ms {
+                    if lag > MAX_LAG_MS {
+                        let message = format!("environment_lag_ms must be at most {MAX_LAG_MS}");
+                        return control_error(StatusCode::BAD_REQUEST, message, trace);
+                    }
+                    app.lag_ms.store(lag, Ordering::Relaxed);
+                }
+                ok(json!({ "environment_lag_ms": app.lag_ms.load(Ordering::Relaxed) }))
+            }
+            Err(e) => control_error(
+                StatusCode::BAD_REQUEST,
+                format!("expected {{\"environment_lag_ms\": N}}: {e}"),
+                trace,
+            ),
+        },
+        (_, "/requests" | "/faults" | "/instances" | "/config") => errors::error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &[errors::method_not_allowed(method)],
+            trace,
+        ),
+        _ => not_found(trace),
+    }
+}
+
+/// Out-of-band settings change, as the Clerk dashboard would make it: type
+/// checks only, not logged as an API request, but visible to lagged reads.
+async fn control_patch_instance(app: &App, id: &str, body: &[u8], trace: &str) -> Response {
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(value) => value,
+        Err(e) => {
+            return control_error(
+                StatusCode::BAD_REQUEST,
+                format!("body is not JSON: {e}"),
+                trace,
+            )
+        }
+    };
+    let patch = match validate::validate_control(&value) {
+        Ok(patch) => patch,
+        Err(errors) => return errors::error_response(StatusCode::BAD_REQUEST, &errors, trace),
+    };
+    let outcome = {
+        let mut store = lock(&app.store);
+        store.by_id_mut(id).map(|instance| {
+            let changed = patch.apply(instance);
+            instance.record(Instant::now());
+            (changed, instance.to_control_json())
+        })
+    };
+    match outcome {
+        Some((changed, view)) => {
+            if changed {
+                app.save_or_warn().await;
+            }
+            errors::json_response(StatusCode::OK, &view, trace)
+        }
+        None => not_found(trace),
+    }
+}

@@ -1,0 +1,637 @@
+//! Strict validation of `PATCH /v1/instance` bodies, modelled on the
+//! published spec (`UpdateInstance`: `additionalProperties: false`) and the
+//! error codes Clerk documents, plus the looser type-only check the control
+//! API uses for out-of-band ("dashboard") edits.
+//!
+//! Validation is a pure function from a JSON value to a [`Patch`], so a body
+//! with any error is refused as a whole and nothing is half-applied.
+
+use serde_json::Value;
+
+use super::errors::ClerkError;
+use super::keys::{self, Environment};
+use super::store::Instance;
+
+/// The request body properties of `UpdateInstance` in the 2026-05-12 spec.
+pub const SPEC_FIELDS: &[&str] = &[
+    "test_mode",
+    "hibp",
+    "support_email",
+    "clerk_js_version",
+    "development_origin",
+    "allowed_origins",
+    "cookieless_dev",
+    "url_based_session_syncing",
+    "preferred_sign_in_strategy_when_password_required",
+];
+
+/// Accepted although not in the spec: `enhanced_email_deliverability` was
+/// removed from it on 2025-11-11, yet both the JS and Go SDKs still send it,
+/// so refusing it would break every SDK-built request that sets it.
+pub const LEGACY_FIELDS: &[&str] = &["enhanced_email_deliverability"];
+
+/// Every key `PATCH /v1/instance` accepts.
+pub fn accepted_fields() -> Vec<&'static str> {
+    SPEC_FIELDS.iter().chain(LEGACY_FIELDS).copied().collect()
+}
+
+/// The JSON type each field must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Bool,
+    Text,
+    TextList,
+}
+
+fn kind_of(name: &str) -> Option<Kind> {
+    match name {
+        "test_mode"
+        | "hibp"
+        | "cookieless_dev"
+        | "url_based_session_syncing"
+        | "enhanced_email_deliverability" => Some(Kind::Bool),
+        "support_email"
+        | "clerk_js_version"
+        | "development_origin"
+        | "preferred_sign_in_strategy_when_password_required" => Some(Kind::Text),
+        "allowed_origins" => Some(Kind::TextList),
+        _ => None,
+    }
+}
+
+/// A validated change. `None` leaves a setting alone; for text settings
+/// `Some(None)` clears it (Clerk stores `""` as NULL).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Patch {
+    pub test_mode: Option<bool>,
+    pub hibp: Option<bool>,
+    pub cookieless_dev: Option<bool>,
+    pub url_based_session_syncing: Option<bool>,
+    pub enhanced_email_deliverability: Option<bool>,
+    pub support_email: Option<Option<String>>,
+    pub clerk_js_version: Option<Option<String>>,
+    pub development_origin: Option<Option<String>>,
+    pub preferred_sign_in_strategy: Option<Option<String>>,
+    pub allowed_origins: Option<Vec<String>>,
+}
+
+impl Patch {
+    fn set_bool(&mut self, name: &str, value: bool) {
+        let slot = match name {
+            "test_mode" => &mut self.test_mode,
+            "hibp" => &mut self.hibp,
+            "cookieless_dev" => &mut self.cookieless_dev,
+            "url_based_session_syncing" => &mut self.url_based_session_syncing,
+            _ => &mut self.enhanced_email_deliverability,
+        };
+        *slot = Some(value);
+    }
+
+    fn set_text(&mut self, name: &str, value: Option<String>) {
+        let slot = match name {
+            "support_email" => &mut self.support_email,
+            "clerk_js_version" => &mut self.clerk_js_version,
+            "development_origin" => &mut self.development_origin,
+            _ => &mut self.preferred_sign_in_strategy,
+        };
+        *slot = Some(value);
+    }
+
+    /// Applies the change; returns whether anything actually changed.
+    pub fn apply(&self, instance: &mut Instance) -> bool {
+        let before = (instance.settings.clone(), instance.allowed_origins.clone());
+        let settings = &mut instance.settings;
+        let bools = [
+            (self.test_mode, &mut settings.test_mode),
+            (self.hibp, &mut settings.hibp),
+            (
+                // Like Clerk, the deprecated name only counts when the new one is absent.
+                self.url_based_session_syncing.or(self.cookieless_dev),
+                &mut settings.url_based_session_syncing,
+            ),
+            (
+                self.enhanced_email_deliverability,
+                &mut settings.enhanced_email_deliverability,
+            ),
+        ];
+        for (value, slot) in bools {
+            if let Some(value) = value {
+                *slot = value;
+            }
+        }
+        let texts = [
+            (&self.support_email, &mut settings.support_email),
+            (&self.clerk_js_version, &mut settings.clerk_js_version),
+            (&self.development_origin, &mut settings.development_origin),
+            (
+                &self.preferred_sign_in_strategy,
+                &mut settings.preferred_sign_in_strategy_when_password_required,
+            ),
+        ];
+        for (value, slot) in texts {
+            if let Some(value) = value {
+                slot.clone_from(value);
+            }
+        }
+        if let Some(origins) = &self.allowed_origins {
+            instance.allowed_origins.clone_from(origins);
+        }
+        before != (instance.settings.clone(), instance.allowed_origins.clone())
+    }
+}
+
+fn unknown(name: &str) -> ClerkError {
+    let name = keys::redact(name, None);
+    ClerkError::new(
+        "form_param_unknown",
+        "is unknown",
+        format!("{name} is not a valid parameter for this request."),
+    )
+    .param(&name)
+}
+
+/// The emulator never stores a secret key, so a setting value that holds
+/// one is refused; a client sending one has a leak worth failing on.
+fn holds_key(value: &Value) -> bool {
+    match value {
+        Value::String(text) => keys::looks_like_key(text),
+        Value::Array(items) => items.iter().any(holds_key),
+        _ => false,
+    }
+}
+
+fn key_refused(name: &str) -> ClerkError {
+    ClerkError::new(
+        "form_param_value_invalid",
+        "is invalid",
+        format!("{name} holds something shaped like a Clerk secret key; clerk-emulator refuses to store it."),
+    )
+    .param(name)
+}
+
+fn type_invalid(name: &str, expected: &str) -> ClerkError {
+    ClerkError::new(
+        "form_param_type_invalid",
+        "is invalid",
+        format!("{name} must be {expected}."),
+    )
+    .param(name)
+}
+
+fn expected(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Bool => "a boolean",
+        Kind::Text => "a string",
+        Kind::TextList => "an array of strings",
+    }
+}
+
+/// Validates a `PATCH /v1/instance` body for an instance of `environment`.
+/// All errors are collected, in key order, so a client sees every problem.
+pub fn validate_patch(body: &Value, environment: Environment) -> Result<Patch, Vec<ClerkError>> {
+    let Value::Object(map) = body else {
+        return Err(vec![ClerkError::new(
+            "request_body_invalid",
+            "is invalid",
+            "The request body must be a JSON object.",
+        )]);
+    };
+    let mut patch = Patch::default();
+    let mut errors = Vec::new();
+    for (name, value) in map {
+        let Some(kind) = kind_of(name) else {
+            errors.push(unknown(name));
+            continue;
+        };
+        if holds_key(value) {
+            errors.push(key_refused(name));
+            continue;
+        }
+        let result = match (kind, value) {
+            // The spec marks allowed_origins alone as not nullable.
+            (Kind::TextList, Value::Null) => {
+                Err(type_invalid(name, "an array of strings, not null"))
+            }
+            // For nullable fields null means "leave unchanged".
+            (_, Value::Null) => Ok(()),
+            (Kind::Bool, Value::Bool(flag)) => {
+                patch.set_bool(name, *flag);
+                Ok(())
+            }
+            (Kind::Text, Value::String(text)) => check_text(name, text, environment).map(|()| {
+                patch.set_text(name, (!text.is_empty()).then(|| text.clone()));
+            }),
+            (Kind::TextList, Value::Array(items)) => check_origins(items).map(|origins| {
+                patch.allowed_origins = Some(origins);
+            }),
+            (kind, _) => Err(type_invalid(name, expected(kind))),
+        };
+        if let Err(error) = result {
+            errors.push(error);
+        }
+    }
+    if errors.is_empty() {
+        Ok(patch)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Value rules for the text settings; `""` always means "clear" where allowed.
+fn check_text(name: &str, text: &str, environment: Environment) -> Result<(), ClerkError> {
+    match name {
+        "support_email" if !text.is_empty() && !is_plausible_email(text) => Err(ClerkError::new(
+            "form_param_format_invalid",
+            "is invalid",
+            "support_email must be a valid email address.",
+        )
+        .param(name)),
+        // Clerk refuses the parameter itself on production, even to clear it.
+        "development_origin" if environment == Environment::Production => Err(ClerkError::new(
+            "form_param_not_allowed_conditionally",
+            "is not allowed",
+            "development_origin can only be set on development instances.",
+        )
+        .param(name)),
+        "development_origin" if !text.is_empty() && !is_http_origin(text) => Err(ClerkError::new(
+            "form_param_format_invalid",
+            "is invalid",
+            "development_origin must be an http or https origin such as http://localhost:3000, or empty to clear it.",
+        )
+        .param(name)),
+        "preferred_sign_in_strategy_when_password_required" if !matches!(text, "password" | "otp" | "") => {
+            Err(ClerkError::new(
+                "form_param_value_invalid",
+                "is invalid",
+                format!("{name} must be one of: password, otp, or an empty string."),
+            )
+            .param(name))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks every entry is a string and an origin; returns them deduplicated
+/// in first-seen order (Clerk stores unique origins).
+fn check_origins(items: &[Value]) -> Result<Vec<String>, ClerkError> {
+    let mut origins: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        let Value::String(origin) = item else {
+            return Err(type_invalid("allowed_origins", "an array of strings"));
+        };
+        if !is_origin(origin) {
+            let origin = keys::redact(origin, None);
+            return Err(ClerkError::new(
+                "form_invalid_origin",
+                "is invalid",
+                format!(
+                    "allowed_origins must be a valid origin such as my-app://localhost, \
+                     chrome-extension://mnhbilbfebpbokpjjamapdecdgieldho, or capacitor://localhost:3000 \
+                     (got {origin:?}: an origin has no path, query, fragment or trailing slash)."
+                ),
+            )
+            .param("allowed_origins"));
+        }
+        if !origins.contains(origin) {
+            origins.push(origin.clone());
+        }
+    }
+    Ok(origins)
+}
+
+/// Validates an out-of-band edit from the control API: known keys and JSON
+/// types only, like a dashboard that trusts its own forms. Here `null`
+/// clears a text setting or the origin list.
+pub fn validate_control(body: &Value) -> Result<Patch, Vec<ClerkError>> {
+    let Value::Object(map) = body else {
+        return Err(vec![ClerkError::new(
+            "request_body_invalid",
+            "is invalid",
+            "The request body must be a JSON object of settings.",
+        )]);
+    };
+    let mut patch = Patch::default();
+    let mut errors = Vec::new();
+    for (name, value) in map {
+        match (kind_of(name), value) {
+            (None, _) => errors.push(unknown(name)),
+            (Some(_), value) if holds_key(value) => errors.push(key_refused(name)),
+            (Some(Kind::Bool), Value::Bool(flag)) => patch.set_bool(name, *flag),
+            (Some(Kind::Text), Value::Null) => patch.set_text(name, None),
+            (Some(Kind::Text), Value::String(text)) => {
+                patch.set_text(name, (!text.is_empty()).then(|| text.clone()))
+            }
+            (Some(Kind::TextList), Value::Null) => patch.allowed_origins = Some(Vec::new()),
+            (Some(Kind::TextList), Value::Array(items)) => match strings(items) {
+                Some(origins) => patch.allowed_origins = Some(origins),
+                None => errors.push(type_invalid(name, "an array of strings")),
+            },
+            (Some(kind), _) => errors.push(type_invalid(name, expected(kind))),
+        }
+    }
+    if errors.is_empty() {
+        Ok(patch)
+    } else {
+        Err(errors)
+    }
+}
+
+fn strings(items: &[Value]) -> Option<Vec<String>> {
+    items
+        .iter()
+        .map(|item| item.as_str().map(str::to_string))
+        .collect()
+}
+
+/// `scheme://host[:port]` and nothing else. Custom schemes (browser
+/// extensions, Capacitor, Electron) are fine; a path, query, fragment,
+/// userinfo or trailing slash is not.
+pub fn is_origin(text: &str) -> bool {
+    let Some((scheme, authority)) = text.split_once("://") else {
+        return false;
+    };
+    is_scheme(scheme) && is_authority(authority)
+}
+
+/// An origin whose scheme is http or https (for `development_origin`).
+pub fn is_http_origin(text: &str) -> bool {
+    let scheme = text
+        .split_once("://")
+        .map(|(scheme, _)| scheme.to_ascii_lowercase());
+    is_origin(text) && matches!(scheme.as_deref(), Some("http" | "https"))
+}
+
+fn is_scheme(scheme: &str) -> bool {
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+fn is_authority(authority: &str) -> bool {
+    let (host_ok, port) = if let Some(rest) = authority.strip_prefix('[') {
+        // IPv6 literal: [hex:colons]
+        let Some((inside, after)) = rest.split_once(']') else {
+            return false;
+        };
+        let literal_ok = !inside.is_empty()
+            && inside
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.'));
+        match after {
+            "" => (literal_ok, None),
+            _ => match after.strip_prefix(':') {
+                Some(port) => (literal_ok, Some(port)),
+                None => return false,
+            },
+        }
+    } else {
+        let (host, port) = match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        };
+        let host_ok = !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '%'));
+        (host_ok, port)
+    };
+    let port_ok = port.is_none_or(|port| {
+        (1..=5).contains(&port.len())
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u32>().is_ok_and(|p| p <= 65535)
+    });
+    host_ok && port_ok
+}
+
+/// A deliberately simple plausibility check: one `@`, a non-empty local
+/// part without spaces, and a dotted domain of letter/digit/hyphen labels.
+pub fn is_plausible_email(text: &str) -> bool {
+    if text.len() > 254 || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |label: &&str| {
+        !label.is_empty()
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && !domain.contains('@')
+        && labels.len() >= 2
+        && labels.iter().all(label_ok)
+        && labels
+            .last()
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn codes(result: Result<Patch, Vec<ClerkError>>) -> Vec<(String, Option<String>)> {
+        result
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.code, e.param_name))
+            .collect()
+    }
+
+    fn one(code: &str, param: &str) -> Vec<(String, Option<String>)> {
+        vec![(code.to_string(), Some(param.to_string()))]
+    }
+
+    #[test]
+    fn origins() {
+        for good in [
+            "http://localhost:3000",
+            "https://example.com",
+            "chrome-extension://mnhbilbfebpbokpjjamapdecdgieldho",
+            "capacitor://localhost",
+            "my-app://localhost",
+            "http://[::1]:8080",
+            "https://a-b.example.co.uk:443",
+        ] {
+            assert!(is_origin(good), "{good}");
+        }
+        for bad in [
+            "",
+            "localhost:3000",
+            "https://example.com/",
+            "https://example.com/path",
+            "https://example.com?x=1",
+            "https://example.com#f",
+            "https://user@example.com",
+            "https://",
+            "https://example.com:99999",
+            "https://example.com:",
+            "1http://example.com",
+            "https://exa mple.com",
+            "https://[::1",
+        ] {
+            assert!(!is_origin(bad), "{bad}");
+        }
+        assert!(is_http_origin("HTTP://localhost:3000"));
+        assert!(!is_http_origin("capacitor://localhost"));
+    }
+
+    #[test]
+    fn emails() {
+        assert!(is_plausible_email("support@example.com"));
+        assert!(is_plausible_email("first.last+tag@sub.example.io"));
+        for bad in [
+            "nope",
+            "@example.com",
+            "a@b",
+            "a@@example.com",
+            "a b@example.com",
+            "a@exa_mple.com",
+            "a@example.c0",
+        ] {
+            assert!(!is_plausible_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn accepts_a_full_valid_body() {
+        let body = json!({
+            "test_mode": false, "hibp": true, "support_email": "help@example.com",
+            "clerk_js_version": "5.2.1", "development_origin": "http://localhost:3000",
+            "allowed_origins": ["https://a.example", "capacitor://localhost", "https://a.example"],
+            "cookieless_dev": false, "url_based_session_syncing": true,
+            "preferred_sign_in_strategy_when_password_required": "otp",
+            "enhanced_email_deliverability": true,
+        });
+        let patch = validate_patch(&body, Environment::Development).expect("valid");
+        assert_eq!(patch.support_email, Some(Some("help@example.com".into())));
+        assert_eq!(
+            patch.allowed_origins,
+            Some(vec![
+                "https://a.example".into(),
+                "capacitor://localhost".into()
+            ])
+        );
+        assert_eq!(patch.url_based_session_syncing, Some(true));
+    }
+
+    #[test]
+    fn refuses_each_rule() {
+        let dev = Environment::Development;
+        assert_eq!(
+            codes(validate_patch(&json!({"nope": 1}), dev)),
+            one("form_param_unknown", "nope")
+        );
+        assert_eq!(
+            codes(validate_patch(&json!({"hibp": "yes"}), dev)),
+            one("form_param_type_invalid", "hibp")
+        );
+        assert_eq!(
+            codes(validate_patch(&json!({"support_email": 3}), dev)),
+            one("form_param_type_invalid", "support_email")
+        );
+        assert_eq!(
+            codes(validate_patch(&json!({"allowed_origins": null}), dev)),
+            one("form_param_type_invalid", "allowed_origins")
+        );
+        assert_eq!(
+            codes(validate_patch(&json!({"allowed_origins": [1]}), dev)),
+            one("form_param_type_invalid", "allowed_origins")
+        );
+        assert_eq!(
+            codes(validate_patch(
+                &json!({"allowed_origins": ["https://a.example/"]}),
+                dev
+            )),
+            one("form_invalid_origin", "allowed_origins")
+        );
+        assert_eq!(
+            codes(validate_patch(
+                &json!({"preferred_sign_in_strategy_when_password_required": "sms"}),
+                dev
+            )),
+            one(
+                "form_param_value_invalid",
+                "preferred_sign_in_strategy_when_password_required"
+            )
+        );
+        assert_eq!(
+            codes(validate_patch(
+                &json!({"support_email": "not-an-email"}),
+                dev
+            )),
+            one("form_param_format_invalid", "support_email")
+        );
+        assert_eq!(
+            codes(validate_patch(
+                &json!({"development_origin": "ftp://x.example"}),
+                dev
+            )),
+            one("form_param_format_invalid", "development_origin")
+        );
+        assert_eq!(
+            codes(validate_patch(
+                &json!({"development_origin": ""}),
+                Environment::Production
+            )),
+            one("form_param_not_allowed_conditionally", "development_origin")
+        );
+        assert_eq!(
+            codes(validate_patch(&json!([]), dev))[0].0,
+            "request_body_invalid"
+        );
+        assert_eq!(
+            codes(validate_patch(
+                &json!({"clerk_js_version": "sk_live_abcdefgh12"}),
+                dev
+            )),
+            one("form_param_value_invalid", "clerk_js_version")
+        );
+        // A key used as a field name is not echoed back.
+        let refused = validate_patch(&json!({"sk_test_abcdefgh12": true}), dev)
+            .err()
+            .unwrap_or_default();
+        assert_eq!(refused.len(), 1);
+        assert!(!format!("{refused:?}").contains("abcdefgh12"));
+        assert!(validate_control(&json!({"allowed_origins": ["sk_test_abcdefgh12"]})).is_err());
+        // Several problems are all reported.
+        assert_eq!(
+            codes(validate_patch(&json!({"a": 1, "hibp": 1}), dev)).len(),
+            2
+        );
+    }
+
+    #[test]
+    fn null_and_empty_semantics() {
+        let dev = Environment::Development;
+        let patch =
+            validate_patch(&json!({"support_email": null, "hibp": null}), dev).expect("valid");
+        assert_eq!(patch, Patch::default());
+        let patch = validate_patch(&json!({"support_email": "", "clerk_js_version": ""}), dev)
+            .expect("valid");
+        assert_eq!(patch.support_email, Some(None));
+        assert_eq!(patch.clerk_js_version, Some(None));
+        let patch = validate_patch(&json!({"allowed_origins": []}), dev).expect("valid");
+        assert_eq!(patch.allowed_origins, Some(vec![]));
+        let patch = validate_control(&json!({"support_email": null, "allowed_origins": null}))
+            .expect("valid");
+        assert_eq!(patch.support_email, Some(None));
+        assert_eq!(patch.allowed_origins, Some(vec![]));
+        assert!(validate_control(&json!({"hibp": null})).is_err());
+        assert!(validate_control(&json!({"whatever": true})).is_err());
+    }
+
+    #[test]
+    fn field_list_is_the_spec_plus_legacy() {
+        let fields = accepted_fields();
+        assert_eq!(fields.len(), 10);
+        for field in fields {
+            assert!(kind_of(field).is_some(), "{field}");
+        }
+    }
+}

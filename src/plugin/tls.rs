@@ -1,0 +1,194 @@
+//! AutoMTLS: the TLS side of the go-plugin transport.
+//!
+//! Terraform passes its own client certificate in `PLUGIN_CLIENT_CERT` and
+//! expects the plugin to serve TLS with a fresh self-signed certificate,
+//! returned in the handshake line, and to accept only a client presenting
+//! exactly Terraform's certificate. That certificate is ECDSA P-521 signed
+//! with SHA-512 and flagged as a CA, which stock webpki verification refuses
+//! (no P-521 in ring; CA certificates are not accepted as end entities). So
+//! the verifier here pins the exact certificate bytes and checks the
+//! handshake signature with aws-lc-rs, which does support P-521.
+
+use std::sync::Arc;
+
+use rustls::client::danger::HandshakeSignatureValid;
+use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::pki_types::{CertificateDer, UnixTime};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
+
+#[derive(Debug)]
+pub struct TlsError(pub String);
+
+impl std::fmt::Display for TlsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Server-side TLS material for one plugin process.
+pub struct ServerTls {
+    pub config: Arc<rustls::ServerConfig>,
+    /// DER of the server certificate, for the handshake line.
+    pub cert_der: Vec<u8>,
+}
+
+/// Builds the TLS server configuration from Terraform's client certificate.
+pub fn server_tls(client_cert_pem: &str) -> Result<ServerTls, TlsError> {
+    let client_cert = parse_single_cert(client_cert_pem)?;
+
+    // A fresh key and certificate per process; Terraform trusts it because
+    // it receives it in the handshake line. The name must be "localhost":
+    // that is the server name Terraform's client verifies.
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+        .map_err(|e| TlsError(format!("could not generate the server key: {e}")))?;
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .map_err(|e| TlsError(format!("could not prepare the server certificate: {e}")))?;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
+    params.extended_key_usages = vec![
+        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+    ];
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::DigitalSignature,
+        rcgen::KeyUsagePurpose::KeyEncipherment,
+        rcgen::KeyUsagePurpose::KeyCertSign,
+    ];
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - time::Duration::seconds(30);
+    params.not_after = now + time::Duration::days(365);
+    let cert = params
+        .self_signed(&key)
+        .map_err(|e| TlsError(format!("could not sign the server certificate: {e}")))?;
+    let cert_der = cert.der().to_vec();
+
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let verifier = Arc::new(ExactClientCert {
+        expected: client_cert,
+        algorithms: provider.signature_verification_algorithms,
+    });
+    let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsError(format!("could not configure TLS: {e}")))?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(vec![CertificateDer::from(cert_der.clone())], key_der)
+        .map_err(|e| TlsError(format!("could not configure TLS: {e}")))?;
+    // gRPC clients from grpc-go 1.67 on refuse a TLS peer without ALPN h2.
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(ServerTls {
+        config: Arc::new(config),
+        cert_der,
+    })
+}
+
+fn parse_single_cert(pem: &str) -> Result<CertificateDer<'static>, TlsError> {
+    let mut reader = std::io::BufReader::new(pem.as_bytes());
+    let mut certs = rustls_pemfile::certs(&mut reader);
+    match certs.next() {
+        Some(Ok(cert)) => Ok(cert),
+        Some(Err(e)) => Err(TlsError(format!(
+            "PLUGIN_CLIENT_CERT is not a readable PEM certificate: {e}"
+        ))),
+        None => Err(TlsError(
+            "PLUGIN_CLIENT_CERT holds no PEM certificate".to_string(),
+        )),
+    }
+}
+
+/// Accepts exactly one client certificate, byte for byte.
+///
+/// Pinning is the right check here: the certificate was handed to us over
+/// a trusted channel (our environment) by the only client we serve, so
+/// there is no chain to build and no name to check; what matters is that
+/// the peer holds the matching private key, which the handshake signature
+/// proves.
+#[derive(Debug)]
+struct ExactClientCert {
+    expected: CertificateDer<'static>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ClientCertVerifier for ExactClientCert {
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        // An empty list lets the client offer its certificate whatever its
+        // issuer, which is what Terraform's self-signed one needs.
+        &[]
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        if end_entity.as_ref() == self.expected.as_ref() {
+            Ok(ClientCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        signature: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, signature, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        signature: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, signature, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p521_sha512_is_verifiable() {
+        let provider = rustls::crypto::aws_lc_rs::default_provider();
+        let schemes = provider
+            .signature_verification_algorithms
+            .supported_schemes();
+        assert!(schemes.contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
+    }
+
+    #[test]
+    fn garbage_client_cert_is_an_error_not_a_panic() {
+        assert!(server_tls("not a certificate").is_err());
+        assert!(
+            server_tls("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n").is_err()
+        );
+    }
+
+    #[test]
+    fn server_certificate_names_localhost_and_offers_h2() {
+        let client = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        let tls = server_tls(&client.cert.pem()).unwrap();
+        assert_eq!(tls.config.alpn_protocols, vec![b"h2".to_vec()]);
+        // The DER carries the SAN; a cheap check that it is there.
+        let needle = b"localhost";
+        assert!(tls.cert_der.windows(needle.len()).any(|w| w == needle));
+    }
+}

@@ -1,0 +1,134 @@
+//! Provider configuration: defaults, environment fallbacks and refusals.
+
+use std::collections::BTreeMap;
+
+use super::config::{self, Parsed};
+use crate::framework::{PathStep, Severity};
+use crate::value::{Number, Value};
+
+fn provider_config(pairs: &[(&str, Value)]) -> Value {
+    let mut attributes: BTreeMap<String, Value> = config::schema()
+        .block
+        .attributes
+        .iter()
+        .map(|a| (a.name.clone(), Value::Null))
+        .collect();
+    for (name, value) in pairs {
+        attributes.insert((*name).to_string(), value.clone());
+    }
+    Value::Object(attributes)
+}
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn s(text: &str) -> Value {
+    Value::String(text.to_string())
+}
+
+fn expect_errors(
+    result: Result<Parsed, crate::framework::Diagnostics>,
+) -> crate::framework::Diagnostics {
+    match result {
+        Ok(_) => panic!("expected errors"),
+        Err(diags) => diags,
+    }
+}
+
+#[test]
+fn missing_key_names_both_the_attribute_and_the_variable() {
+    let diags = expect_errors(config::parse(&provider_config(&[]), no_env));
+    let text = format!("{} {}", diags.0[0].summary, diags.0[0].detail);
+    assert!(text.contains("secret_key"), "{text}");
+    assert!(text.contains("CLERK_SECRET_KEY"), "{text}");
+}
+
+#[test]
+fn key_without_sk_prefix_is_refused_without_echoing_it() {
+    let diags = expect_errors(config::parse(
+        &provider_config(&[("secret_key", s("pk_test_SECRETVALUE"))]),
+        no_env,
+    ));
+    let diag = &diags.0[0];
+    assert_eq!(diag.severity, Severity::Error);
+    assert_eq!(
+        diag.attribute.as_ref().unwrap().0,
+        vec![PathStep::Attribute("secret_key".into())]
+    );
+    assert!(diag.detail.contains("publishable"));
+    assert!(!format!("{diag:?}").contains("SECRETVALUE"));
+    // The static check at validate time agrees.
+    assert!(config::validate(&provider_config(&[("secret_key", s("abc"))])).has_errors());
+}
+
+#[test]
+fn environment_fills_in_key_and_url() {
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "CLERK_SECRET_KEY" => Some("sk_test_fromenv".into()),
+            "CLERK_API_URL" => Some("http://127.0.0.1:9/v1/".into()),
+            _ => None,
+        }
+    }
+    let Ok(Parsed::Ready(parsed)) = config::parse(&provider_config(&[]), env) else {
+        panic!("expected a configuration");
+    };
+    assert_eq!(parsed.secret_key.expose(), "sk_test_fromenv");
+    assert_eq!(parsed.api_url.as_str(), "http://127.0.0.1:9/v1");
+    assert!(!parsed.drift_detection);
+    assert_eq!(parsed.retry.max_attempts, 5);
+}
+
+#[test]
+fn explicit_values_win_over_the_environment() {
+    fn env(name: &str) -> Option<String> {
+        (name == "CLERK_SECRET_KEY").then(|| "sk_test_fromenv".to_string())
+    }
+    let value = provider_config(&[
+        ("secret_key", s("sk_live_fromconfig")),
+        ("max_retries", Value::Number(Number::Int(0))),
+        ("drift_detection", Value::Bool(true)),
+    ]);
+    let Ok(Parsed::Ready(parsed)) = config::parse(&value, env) else {
+        panic!("expected a configuration");
+    };
+    assert_eq!(parsed.secret_key.expose(), "sk_live_fromconfig");
+    assert_eq!(
+        config::describe_key(&parsed.secret_key),
+        "sk_live (production instance)"
+    );
+    assert_eq!(parsed.retry.max_attempts, 1);
+    assert!(parsed.drift_detection);
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_refused() {
+    let value = provider_config(&[
+        ("secret_key", s("sk_test_x")),
+        ("api_url", s("http://api.example.com")),
+    ]);
+    let diags = expect_errors(config::parse(&value, no_env));
+    assert!(diags.0.iter().any(|d| d.summary.contains("api_url")));
+}
+
+#[test]
+fn unknown_values_defer_configuration() {
+    let value = provider_config(&[("secret_key", Value::Unknown)]);
+    assert!(matches!(
+        config::parse(&value, no_env),
+        Ok(Parsed::Deferred)
+    ));
+}
+
+#[test]
+fn negative_or_fractional_numbers_are_refused() {
+    for bad in [
+        Value::Number(Number::Int(-1)),
+        Value::Number(Number::Float(1.5)),
+    ] {
+        let value = provider_config(&[("secret_key", s("sk_test_x")), ("max_retries", bad)]);
+        assert!(config::validate(&value).has_errors());
+        assert!(config::parse(&value, no_env).is_err());
+    }
+}
