@@ -1,0 +1,770 @@
+//! Protocol tests: the release-shaped binary started the way Terraform
+//! starts it (magic cookie, version list, a P-521/SHA-512 CA-flagged client
+//! certificate), driven through generated gRPC clients over its unix
+//! socket with mutual TLS.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use terraform_provider_clerk::plugin::handshake::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
+use terraform_provider_clerk::protocol::tfplugin5 as pb;
+use terraform_provider_clerk::value::{msgpack, Type, Value};
+use tokio::net::UnixStream;
+use tonic::transport::{Channel, Endpoint};
+
+use support::{Emulator, PROVIDER_BIN, TEST_KEY};
+
+mod goplugin {
+    tonic::include_proto!("plugin");
+}
+
+/// A client certificate made as Terraform's plugin client makes its own:
+/// ECDSA P-521, self-signed with SHA-512, CA-flagged, named localhost.
+fn terraform_style_client_cert() -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "HashiCorp");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.extended_key_usages = vec![
+        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+    ];
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::DigitalSignature,
+        rcgen::KeyUsagePurpose::KeyEncipherment,
+        rcgen::KeyUsagePurpose::KeyAgreement,
+        rcgen::KeyUsagePurpose::KeyCertSign,
+    ];
+    let cert = params.self_signed(&key).unwrap();
+    let key_der = PrivateKeyDer::Pkcs8(key.serialize_der().into());
+    (cert.pem(), cert.der().clone(), key_der)
+}
+
+struct Plugin {
+    child: Child,
+    socket: PathBuf,
+    server_cert: Option<CertificateDer<'static>>,
+}
+
+impl Drop for Plugin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_plugin(client_cert_pem: Option<&str>, versions: &str, emulator: &Emulator) -> Plugin {
+    let mut cmd = Command::new(PROVIDER_BIN);
+    cmd.env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", versions)
+        .env("CLERK_SECRET_KEY", TEST_KEY)
+        .env("CLERK_API_URL", &emulator.url)
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(pem) = client_cert_pem {
+        cmd.env("PLUGIN_CLIENT_CERT", pem);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let fields: Vec<&str> = line.trim_end().split('|').collect();
+    assert_eq!(fields.len(), 6, "handshake line: {line:?}");
+    assert_eq!(&fields[..3], ["1", "5", "unix"]);
+    assert_eq!(fields[4], "grpc");
+    let server_cert = (!fields[5].is_empty()).then(|| {
+        assert!(!fields[5].ends_with('='), "base64 must be unpadded");
+        let der = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(fields[5])
+            .unwrap();
+        CertificateDer::from(der)
+    });
+    Plugin {
+        child,
+        socket: PathBuf::from(fields[3]),
+        server_cert,
+    }
+}
+
+fn client_tls(
+    server_cert: &CertificateDer<'static>,
+    client: Option<(CertificateDer<'static>, PrivateKeyDer<'static>)>,
+) -> Arc<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let verifier = Arc::new(PinnedServer {
+        expected: server_cert.clone(),
+        algorithms: provider.signature_verification_algorithms,
+    });
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+    let mut config = match client {
+        Some((cert, key)) => builder.with_client_auth_cert(vec![cert], key).unwrap(),
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Arc::new(config)
+}
+
+/// Trusts exactly the certificate from the handshake line, as Terraform's
+/// client does by putting it in its root pool (Go accepts a leaf that is
+/// itself a trusted root, CA flag and all; webpki does not).
+#[derive(Debug)]
+struct PinnedServer {
+    expected: CertificateDer<'static>,
+    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
+}
+
+impl rustls::client::danger::ServerCertVerifier for PinnedServer {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        assert_eq!(server_name.to_str(), "localhost");
+        if end_entity.as_ref() == self.expected.as_ref() {
+            Ok(rustls::client::danger::ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer,
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+async fn connect(
+    socket: PathBuf,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<Channel, tonic::transport::Error> {
+    Endpoint::from_static("http://localhost")
+        .connect_timeout(Duration::from_secs(5))
+        .connect_with_connector(tower::service_fn(move |_| {
+            let socket = socket.clone();
+            let tls = tls.clone();
+            async move {
+                let stream = UnixStream::connect(socket).await?;
+                let io: Box<dyn IoStream> = match tls {
+                    Some(config) => {
+                        let connector = tokio_rustls::TlsConnector::from(config);
+                        let name = ServerName::try_from("localhost").unwrap();
+                        Box::new(connector.connect(name, stream).await?)
+                    }
+                    None => Box::new(stream),
+                };
+                Ok::<_, std::io::Error>(TokioIo::new(io))
+            }
+        }))
+        .await
+}
+
+trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> IoStream for T {}
+
+fn dv(value: &Value, ty: &Type) -> Option<pb::DynamicValue> {
+    Some(pb::DynamicValue {
+        msgpack: msgpack::encode(value, ty).unwrap(),
+        json: Vec::new(),
+    })
+}
+
+fn object(pairs: &[(&str, Value)], ty: &Type) -> Value {
+    let Type::Object(attributes) = ty else {
+        panic!("not an object type")
+    };
+    let mut map: std::collections::BTreeMap<String, Value> = attributes
+        .keys()
+        .map(|k| (k.clone(), Value::Null))
+        .collect();
+    for (k, v) in pairs {
+        map.insert((*k).to_string(), v.clone());
+    }
+    Value::Object(map)
+}
+
+fn schema_type(schema: &pb::Schema) -> Type {
+    let block = schema.block.as_ref().unwrap();
+    Type::Object(
+        block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Type::from_json(&a.r#type).unwrap()))
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn every_rpc_over_mutual_tls() {
+    let emulator = Emulator::start();
+    let (pem, cert, key) = terraform_style_client_cert();
+    let plugin = start_plugin(Some(&pem), "6,5", &emulator);
+    let server_cert = plugin
+        .server_cert
+        .clone()
+        .expect("AutoMTLS returns a certificate");
+    let channel = connect(
+        plugin.socket.clone(),
+        Some(client_tls(&server_cert, Some((cert, key)))),
+    )
+    .await
+    .expect("Terraform's certificate is accepted");
+    let mut client = pb::provider_client::ProviderClient::new(channel.clone());
+
+    // GetSchema: the full schema, with descriptions and capabilities.
+    let schema = client
+        .get_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(schema.diagnostics.is_empty());
+    assert!(schema.server_capabilities.unwrap().plan_destroy);
+    let resource = &schema.resource_schemas["clerk_instance_settings"];
+    let names: Vec<&str> = resource
+        .block
+        .as_ref()
+        .unwrap()
+        .attributes
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    for expected in [
+        "id",
+        "environment_type",
+        "allowed_origins",
+        "clerk_js_version",
+        "development_origin",
+        "enhanced_email_deliverability",
+        "hibp",
+        "preferred_sign_in_strategy_when_password_required",
+        "support_email",
+        "test_mode",
+        "url_based_session_syncing",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    for attribute in &resource.block.as_ref().unwrap().attributes {
+        assert!(
+            !attribute.description.is_empty(),
+            "{} has no description",
+            attribute.name
+        );
+        assert_eq!(attribute.description_kind, pb::StringKind::Markdown as i32);
+    }
+    let provider_schema = schema.provider.as_ref().unwrap();
+    let secret = provider_schema
+        .block
+        .as_ref()
+        .unwrap()
+        .attributes
+        .iter()
+        .find(|a| a.name == "secret_key")
+        .unwrap();
+    assert!(secret.sensitive && secret.optional);
+    let provider_ty = schema_type(provider_schema);
+    let resource_ty = schema_type(resource);
+    let data_ty = schema_type(&schema.data_source_schemas["clerk_instance"]);
+
+    // PrepareProviderConfig flags a publishable key at the attribute.
+    let bad = object(
+        &[("secret_key", Value::string("pk_test_abc"))],
+        &provider_ty,
+    );
+    let prepared = client
+        .prepare_provider_config(pb::prepare_provider_config::Request {
+            config: dv(&bad, &provider_ty),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(prepared.diagnostics.len(), 1);
+    assert!(prepared.diagnostics[0].attribute.is_some());
+
+    // Configure from the environment (key and emulator URL).
+    let configured = client
+        .configure(pb::configure::Request {
+            terraform_version: "1.0.3".into(),
+            config: dv(&object(&[], &provider_ty), &provider_ty),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        configured.diagnostics.is_empty(),
+        "{:?}",
+        configured.diagnostics
+    );
+
+    // ValidateResourceTypeConfig names the bad attribute.
+    let config = object(&[("support_email", Value::string("nope"))], &resource_ty);
+    let validated = client
+        .validate_resource_type_config(pb::validate_resource_type_config::Request {
+            type_name: "clerk_instance_settings".into(),
+            config: dv(&config, &resource_ty),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(validated.diagnostics.len(), 1);
+    let step = &validated.diagnostics[0].attribute.as_ref().unwrap().steps[0];
+    assert_eq!(
+        step.selector,
+        Some(pb::attribute_path::step::Selector::AttributeName(
+            "support_email".into()
+        ))
+    );
+
+    let validated = client
+        .validate_data_source_config(pb::validate_data_source_config::Request {
+            type_name: "clerk_instance".into(),
+            config: dv(&object(&[], &data_ty), &data_ty),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(validated.diagnostics.is_empty());
+
+    // PlanResourceChange on create: configured values kept, identity unknown.
+    let config = object(&[("test_mode", Value::Bool(false))], &resource_ty);
+    let planned = client
+        .plan_resource_change(pb::plan_resource_change::Request {
+            type_name: "clerk_instance_settings".into(),
+            prior_state: Some(pb::DynamicValue {
+                msgpack: vec![0xc0],
+                json: vec![],
+            }),
+            proposed_new_state: dv(&config, &resource_ty),
+            config: dv(&config, &resource_ty),
+            prior_private: vec![],
+            provider_meta: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(planned.diagnostics.is_empty(), "{:?}", planned.diagnostics);
+    let planned_value = msgpack::decode(
+        &planned.planned_state.as_ref().unwrap().msgpack,
+        &resource_ty,
+    )
+    .unwrap();
+    assert_eq!(planned_value.get("test_mode"), Some(&Value::Bool(false)));
+    assert_eq!(planned_value.get("id"), Some(&Value::Unknown));
+    assert!(emulator.writes().is_empty(), "planning must not write");
+
+    // ApplyResourceChange: one PATCH with exactly the configured setting.
+    let final_plan = object(
+        &[
+            ("test_mode", Value::Bool(false)),
+            ("id", Value::Unknown),
+            ("environment_type", Value::Unknown),
+        ],
+        &resource_ty,
+    );
+    let applied = client
+        .apply_resource_change(pb::apply_resource_change::Request {
+            type_name: "clerk_instance_settings".into(),
+            prior_state: Some(pb::DynamicValue {
+                msgpack: vec![0xc0],
+                json: vec![],
+            }),
+            planned_state: dv(&final_plan, &resource_ty),
+            config: dv(&config, &resource_ty),
+            planned_private: vec![],
+            provider_meta: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(applied.diagnostics.is_empty(), "{:?}", applied.diagnostics);
+    let new_state =
+        msgpack::decode(&applied.new_state.as_ref().unwrap().msgpack, &resource_ty).unwrap();
+    let id = new_state
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap()
+        .to_string();
+    assert!(id.starts_with("ins_"));
+    assert_eq!(
+        emulator.patches(),
+        vec![serde_json::json!({"test_mode": false})]
+    );
+
+    // ReadResource keeps the state and returns the identity.
+    let read = client
+        .read_resource(pb::read_resource::Request {
+            type_name: "clerk_instance_settings".into(),
+            current_state: applied.new_state.clone(),
+            private: applied.private.clone(),
+            provider_meta: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(read.diagnostics.is_empty(), "{:?}", read.diagnostics);
+    let read_value = msgpack::decode(&read.new_state.unwrap().msgpack, &resource_ty).unwrap();
+    assert_eq!(
+        read_value.get("id").and_then(Value::as_str),
+        Some(id.as_str())
+    );
+
+    // UpgradeResourceState from JSON state.
+    let upgraded = client
+        .upgrade_resource_state(pb::upgrade_resource_state::Request {
+            type_name: "clerk_instance_settings".into(),
+            version: 0,
+            raw_state: Some(pb::RawState {
+                json: format!(
+                    r#"{{"id":"{id}","environment_type":"development","test_mode":false}}"#
+                )
+                .into_bytes(),
+                flatmap: Default::default(),
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        upgraded.diagnostics.is_empty(),
+        "{:?}",
+        upgraded.diagnostics
+    );
+    let upgraded_value =
+        msgpack::decode(&upgraded.upgraded_state.unwrap().msgpack, &resource_ty).unwrap();
+    assert_eq!(upgraded_value.get("test_mode"), Some(&Value::Bool(false)));
+
+    // ImportResourceState: the right ID works, a wrong one is refused.
+    let imported = client
+        .import_resource_state(pb::import_resource_state::Request {
+            type_name: "clerk_instance_settings".into(),
+            id: id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        imported.diagnostics.is_empty(),
+        "{:?}",
+        imported.diagnostics
+    );
+    assert_eq!(imported.imported_resources.len(), 1);
+    assert_eq!(
+        imported.imported_resources[0].type_name,
+        "clerk_instance_settings"
+    );
+    let refused = client
+        .import_resource_state(pb::import_resource_state::Request {
+            type_name: "clerk_instance_settings".into(),
+            id: "ins_not_this_one".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(refused.imported_resources.is_empty());
+    assert!(refused.diagnostics[0].detail.contains("ins_not_this_one"));
+
+    // ReadDataSource.
+    let data = client
+        .read_data_source(pb::read_data_source::Request {
+            type_name: "clerk_instance".into(),
+            config: dv(&object(&[], &data_ty), &data_ty),
+            provider_meta: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        !data
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == pb::diagnostic::Severity::Error as i32),
+        "{:?}",
+        data.diagnostics
+    );
+    let data_value = msgpack::decode(&data.state.unwrap().msgpack, &data_ty).unwrap();
+    assert_eq!(
+        data_value.get("id").and_then(Value::as_str),
+        Some(id.as_str())
+    );
+
+    // Destroy: planned null, warning, nothing sent.
+    emulator.clear_requests();
+    let destroyed = client
+        .apply_resource_change(pb::apply_resource_change::Request {
+            type_name: "clerk_instance_settings".into(),
+            prior_state: applied.new_state.clone(),
+            planned_state: Some(pb::DynamicValue {
+                msgpack: vec![0xc0],
+                json: vec![],
+            }),
+            config: None,
+            planned_private: vec![],
+            provider_meta: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(destroyed.diagnostics.len(), 1);
+    assert_eq!(
+        destroyed.diagnostics[0].severity,
+        pb::diagnostic::Severity::Warning as i32
+    );
+    assert_eq!(destroyed.new_state.unwrap().msgpack, vec![0xc0]);
+    assert!(emulator.writes().is_empty());
+
+    // Malformed input is a diagnostic, and the process keeps serving.
+    let garbage = client
+        .validate_resource_type_config(pb::validate_resource_type_config::Request {
+            type_name: "clerk_instance_settings".into(),
+            config: Some(pb::DynamicValue {
+                msgpack: vec![0xdd, 0xff, 0xff, 0xff, 0xff],
+                json: vec![],
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        garbage.diagnostics[0].severity,
+        pb::diagnostic::Severity::Error as i32
+    );
+    let unknown_type = client
+        .validate_resource_type_config(pb::validate_resource_type_config::Request {
+            type_name: "clerk_nothing".into(),
+            config: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(unknown_type.diagnostics[0].detail.contains("clerk_nothing"));
+
+    // Health reports the plugin as serving; stdio stays open.
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
+    let status = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "plugin".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        status.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+    let mut stdio = goplugin::grpc_stdio_client::GrpcStdioClient::new(channel.clone());
+    let mut stream = stdio.stream_stdio(()).await.unwrap().into_inner();
+    let nothing = tokio::time::timeout(Duration::from_millis(200), stream.message()).await;
+    assert!(nothing.is_err(), "stdio stream should stay open and quiet");
+
+    // Stop answers with no error.
+    let stopped = client
+        .stop(pb::stop::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stopped.error, "");
+
+    // Shutdown ends the process promptly and removes the socket directory.
+    let mut controller = goplugin::grpc_controller_client::GrpcControllerClient::new(channel);
+    controller.shutdown(goplugin::Empty {}).await.unwrap();
+    let mut plugin = plugin;
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = plugin.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "plugin did not exit after Shutdown"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.success());
+    assert!(!plugin.socket.exists());
+    assert!(!plugin.socket.parent().unwrap().exists());
+}
+
+#[tokio::test]
+async fn clients_without_terraforms_certificate_are_refused() {
+    let emulator = Emulator::start();
+    let (pem, _, _) = terraform_style_client_cert();
+    let plugin = start_plugin(Some(&pem), "5", &emulator);
+    let server_cert = plugin.server_cert.clone().unwrap();
+
+    // No client certificate at all.
+    let no_cert = connect(plugin.socket.clone(), Some(client_tls(&server_cert, None))).await;
+    let refused = match no_cert {
+        Err(_) => true,
+        Ok(channel) => pb::provider_client::ProviderClient::new(channel)
+            .get_schema(pb::get_provider_schema::Request {})
+            .await
+            .is_err(),
+    };
+    assert!(refused, "a client without a certificate was served");
+
+    // A different certificate of the same shape.
+    let (_, other_cert, other_key) = terraform_style_client_cert();
+    let other = connect(
+        plugin.socket.clone(),
+        Some(client_tls(&server_cert, Some((other_cert, other_key)))),
+    )
+    .await;
+    let refused = match other {
+        Err(_) => true,
+        Ok(channel) => pb::provider_client::ProviderClient::new(channel)
+            .get_schema(pb::get_provider_schema::Request {})
+            .await
+            .is_err(),
+    };
+    assert!(refused, "a client with another certificate was served");
+
+    // Plaintext to a TLS socket.
+    let plain = connect(plugin.socket.clone(), None).await;
+    let refused = match plain {
+        Err(_) => true,
+        Ok(channel) => pb::provider_client::ProviderClient::new(channel)
+            .get_schema(pb::get_provider_schema::Request {})
+            .await
+            .is_err(),
+    };
+    assert!(refused, "a plaintext client was served");
+
+    // The socket directory is private.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(plugin.socket.parent().unwrap())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o700);
+}
+
+#[test]
+fn without_the_magic_cookie_it_explains_and_exits() {
+    let output = Command::new(PROVIDER_BIN)
+        .env_remove(MAGIC_COOKIE_KEY)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "nothing on stdout");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("Terraform plugin"), "{stderr}");
+}
+
+#[test]
+fn refuses_clients_that_do_not_offer_protocol_five() {
+    let output = Command::new(PROVIDER_BIN)
+        .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("protocol 5"));
+}
+
+#[test]
+fn version_flag_prints_the_cargo_version() {
+    let output = Command::new(PROVIDER_BIN)
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains(env!("CARGO_PKG_VERSION")), "{text}");
+}
+
+#[tokio::test]
+async fn plaintext_when_no_client_certificate_is_given() {
+    // TF_DISABLE_PLUGIN_TLS: Terraform passes no certificate and speaks
+    // plaintext; the handshake's certificate field is then empty.
+    let emulator = Emulator::start();
+    let plugin = start_plugin(None, "5,6", &emulator);
+    assert!(plugin.server_cert.is_none());
+    let channel = connect(plugin.socket.clone(), None).await.unwrap();
+    let schema = pb::provider_client::ProviderClient::new(channel)
+        .get_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap();
+    assert!(schema.into_inner().provider.is_some());
+}
+
+#[tokio::test]
+async fn debug_mode_prints_a_reattach_value_and_serves() {
+    let mut child = Command::new(PROVIDER_BIN)
+        .arg("--debug")
+        .env_remove(MAGIC_COOKIE_KEY)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut reattach = None;
+    for _ in 0..10 {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some(json) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
+            reattach = Some(json.trim_end_matches('\'').to_string());
+            break;
+        }
+    }
+    let reattach: serde_json::Value =
+        serde_json::from_str(&reattach.expect("a TF_REATTACH_PROVIDERS line")).unwrap();
+    let entry = &reattach[support::SOURCE];
+    assert_eq!(entry["ProtocolVersion"], 5);
+    let socket = PathBuf::from(entry["Addr"]["String"].as_str().unwrap());
+    let channel = connect(socket, None).await.unwrap();
+    let schema = pb::provider_client::ProviderClient::new(channel)
+        .get_schema(pb::get_provider_schema::Request {})
+        .await;
+    assert!(schema.is_ok());
+    let _ = child.kill();
+    let _ = child.wait();
+}
