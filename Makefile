@@ -4,7 +4,7 @@
 CARGO ?= cargo
 TOOLS := .tools/venv/bin
 
-.PHONY: all build tools lint test demo docs docs-check install release bench clean
+.PHONY: all build tools lint test demo docs install release bench fuzz clean
 
 all: build
 
@@ -25,6 +25,28 @@ test: tools lint
 
 demo:
 	scripts/demo.sh
+
+# Regenerate docs/ from the schema's descriptions and examples/; the test
+# suite fails when docs/ is out of date.
+docs:
+	UPDATE_DOCS=1 $(CARGO) test --locked --test docs
+
+# Build the release binary and put it in Terraform's implied local mirror,
+# so `terraform init` finds terraform.local/clerk/clerk with no extra setup.
+install:
+	scripts/install.sh
+
+# Registry-style artefacts in dist/: zips, SHA256SUMS and manifest.
+release:
+	scripts/release.sh
+
+# Start-up, memory, size and RPC latency, side by side with a Go provider.
+bench:
+	scripts/bench.sh
+
+# Coverage-guided fuzzing of the decoders; see docs/fuzzing.md.
+fuzz:
+	scripts/fuzz.sh
 
 clean:
 	$(CARGO) clean

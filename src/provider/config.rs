@@ -11,6 +11,7 @@ pub const DEFAULT_API_URL: &str = "https://api.clerk.com";
 pub const DEFAULT_MAX_RETRIES: u64 = 4;
 pub const DEFAULT_REQUEST_TIMEOUT_SECONDS: u64 = 30;
 pub const DEFAULT_RETRY_BUDGET_SECONDS: u64 = 60;
+pub const DEFAULT_DRIFT_GRACE_SECONDS: u64 = 120;
 
 pub fn schema() -> Schema {
     Schema {
@@ -62,6 +63,14 @@ pub fn schema() -> Schema {
                      `terraform plan`. Off by default. `allowed_origins` is always read back; \
                      `preferred_sign_in_strategy_when_password_required` never can be.",
                 ),
+                Attribute::optional(
+                    "drift_grace_seconds",
+                    Type::Number,
+                    "For how many seconds after an apply a refresh that still reads the value \
+                     the apply replaced is taken as Clerk's caches lagging behind, not as a \
+                     change made elsewhere: the state keeps the applied value. Defaults to 120; \
+                     0 turns the rule off. A change to any other value always shows.",
+                ),
             ],
             blocks: Vec::new(),
             description: "Manages the settings of a Clerk instance through Clerk's Backend API."
@@ -77,6 +86,7 @@ pub struct ProviderConfig {
     pub api_url: ApiUrl,
     pub retry: RetryPolicy,
     pub drift_detection: bool,
+    pub drift_grace: Duration,
 }
 
 pub enum Parsed {
@@ -210,6 +220,7 @@ pub fn parse(config: &Value, env: impl Fn(&str) -> Option<String>) -> Result<Par
     let max_retries = number("max_retries", DEFAULT_MAX_RETRIES);
     let request_timeout = number("request_timeout_seconds", DEFAULT_REQUEST_TIMEOUT_SECONDS);
     let retry_budget = number("retry_budget_seconds", DEFAULT_RETRY_BUDGET_SECONDS);
+    let drift_grace = number("drift_grace_seconds", DEFAULT_DRIFT_GRACE_SECONDS);
     let drift_detection = config
         .get("drift_detection")
         .and_then(Value::as_bool)
@@ -224,6 +235,7 @@ pub fn parse(config: &Value, env: impl Fn(&str) -> Option<String>) -> Result<Par
                 request_timeout: Duration::from_secs(request_timeout.max(1)),
             },
             drift_detection,
+            drift_grace: Duration::from_secs(drift_grace),
         })),
         _ => Err(diags),
     }

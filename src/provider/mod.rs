@@ -27,7 +27,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 struct Configured {
     client: Client,
-    drift_detection: bool,
+    read_options: instance_settings::ReadOptions,
 }
 
 pub struct ClerkProvider {
@@ -140,7 +140,10 @@ impl Provider for ClerkProvider {
             Ok(client) => {
                 let configured = Arc::new(Configured {
                     client,
-                    drift_detection: config.drift_detection,
+                    read_options: instance_settings::ReadOptions {
+                        drift_detection: config.drift_detection,
+                        stale_read_grace_ms: config.drift_grace.as_millis() as u64,
+                    },
                 });
                 *self.configured.write().unwrap_or_else(|e| e.into_inner()) = Some(configured);
                 Diagnostics::new()
@@ -192,7 +195,7 @@ impl Provider for ClerkProvider {
             Ok(configured) => configured,
             Err(diags) => return keep(diags),
         };
-        instance_settings::read(&configured.client, configured.drift_detection, request).await
+        instance_settings::read(&configured.client, configured.read_options, request).await
     }
 
     fn plan_resource_change(&self, request: PlanRequest) -> PlanResponse {
@@ -222,7 +225,7 @@ impl Provider for ClerkProvider {
             Ok(configured) => configured,
             Err(diags) => return failed(diags),
         };
-        instance_settings::apply(&configured.client, configured.drift_detection, request).await
+        instance_settings::apply(&configured.client, configured.read_options, request).await
     }
 
     async fn import_resource_state(
@@ -235,7 +238,7 @@ impl Provider for ClerkProvider {
         }
         match self.configured() {
             Ok(configured) => {
-                instance_settings::import(&configured.client, configured.drift_detection, id).await
+                instance_settings::import(&configured.client, configured.read_options, id).await
             }
             Err(diags) => (Vec::new(), diags),
         }

@@ -28,6 +28,25 @@ use settings::{Kind, SETTINGS};
 
 pub const TYPE_NAME: &str = "clerk_instance_settings";
 
+/// Provider-level choices that shape how the resource reads Clerk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Also read the settings exposed through the domain and the Frontend
+    /// API, not only `GET /v1/instance`.
+    pub drift_detection: bool,
+    /// See [`model::AppliedChanges::is_stale_read`].
+    pub stale_read_grace_ms: u64,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            drift_detection: false,
+            stale_read_grace_ms: model::DEFAULT_STALE_READ_GRACE_MS,
+        }
+    }
+}
+
 /// Bumped when the stored state's layout changes; see `upgrade`.
 pub const SCHEMA_VERSION: i64 = 0;
 
@@ -194,7 +213,7 @@ pub fn forget() -> ApplyResponse {
     }
 }
 
-pub async fn apply(client: &Client, drift_detection: bool, request: ApplyRequest) -> ApplyResponse {
+pub async fn apply(client: &Client, options: ReadOptions, request: ApplyRequest) -> ApplyResponse {
     if request.planned_state.is_null() {
         return forget();
     }
@@ -217,10 +236,10 @@ pub async fn apply(client: &Client, drift_detection: bool, request: ApplyRequest
         Ok(planned) => planned,
         Err(diags) => return failed(diags),
     };
-    let body =
-        match model::patch_body(prior.as_ref(), &planned) {
-            Ok(body) => body,
-            Err(problem) => return failed(
+    let body = match model::patch_body(prior.as_ref(), &planned) {
+        Ok(body) => body,
+        Err(problem) => {
+            return failed(
                 Diagnostic::error(
                     "Planned value still unknown at apply",
                     format!(
@@ -228,15 +247,16 @@ pub async fn apply(client: &Client, drift_detection: bool, request: ApplyRequest
                     ),
                 )
                 .into(),
-            ),
-        };
+            )
+        }
+    };
 
     // On create, adopt the instance first: a key that does not work fails
     // here, before anything is changed. What Clerk reports now is also what
     // the PATCH replaces, which the stale-read rule needs to know.
     let before = match &prior {
         Some(prior) => prior.clone(),
-        None => match readback::observe(client, drift_detection).await {
+        None => match readback::observe(client, options.drift_detection).await {
             Ok((observed, _)) => {
                 planned.id =
                     Field::Known(model::SettingValue::String(observed.instance.id.clone()));
@@ -281,7 +301,7 @@ pub async fn apply(client: &Client, drift_detection: bool, request: ApplyRequest
     }
 }
 
-pub async fn read(client: &Client, drift_detection: bool, request: ReadRequest) -> ReadResponse {
+pub async fn read(client: &Client, options: ReadOptions, request: ReadRequest) -> ReadResponse {
     let keep = |diagnostics: Diagnostics| ReadResponse {
         new_state: request.current_state.clone(),
         private: request.private.clone(),
@@ -291,7 +311,7 @@ pub async fn read(client: &Client, drift_detection: bool, request: ReadRequest) 
         Ok(state) => state,
         Err(diags) => return keep(diags),
     };
-    let (observed, diags) = match readback::observe(client, drift_detection).await {
+    let (observed, diags) = match readback::observe(client, options.drift_detection).await {
         Ok(result) => result,
         Err(error) => return keep(api_error("read the Clerk instance", &error)),
     };
@@ -312,7 +332,13 @@ pub async fn read(client: &Client, drift_detection: bool, request: ReadRequest) 
         }
     }
     let applied = AppliedChanges::from_private(&request.private);
-    let refreshed = model::refresh(&state, &observed.settings, &applied, now_ms());
+    let refreshed = model::refresh(
+        &state,
+        &observed.settings,
+        &applied,
+        now_ms(),
+        options.stale_read_grace_ms,
+    );
     for name in &refreshed.drifted {
         logging::info(
             "resource",
@@ -341,10 +367,10 @@ pub async fn read(client: &Client, drift_detection: bool, request: ReadRequest) 
 
 pub async fn import(
     client: &Client,
-    drift_detection: bool,
+    options: ReadOptions,
     id: String,
 ) -> (Vec<ImportedResource>, Diagnostics) {
-    let (observed, diags) = match readback::observe(client, drift_detection).await {
+    let (observed, diags) = match readback::observe(client, options.drift_detection).await {
         Ok(result) => result,
         Err(error) => return (Vec::new(), api_error("read the Clerk instance", &error)),
     };

@@ -245,8 +245,9 @@ pub struct AppliedChanges {
 }
 
 /// How long after an apply a read that still shows the replaced value is
-/// taken to be stale rather than a change made elsewhere.
-pub const STALE_READ_GRACE_MS: u64 = 120_000;
+/// taken to be stale rather than a change made elsewhere, unless the
+/// provider configuration says otherwise.
+pub const DEFAULT_STALE_READ_GRACE_MS: u64 = 120_000;
 
 impl AppliedChanges {
     pub fn from_private(private: &[u8]) -> AppliedChanges {
@@ -268,8 +269,9 @@ impl AppliedChanges {
         observed: &SettingValue,
         kind: Kind,
         now_ms: u64,
+        grace_ms: u64,
     ) -> bool {
-        if now_ms.saturating_sub(self.applied_at_ms) > STALE_READ_GRACE_MS {
+        if now_ms.saturating_sub(self.applied_at_ms) >= grace_ms {
             return false;
         }
         match self.replaced.get(name) {
@@ -325,6 +327,7 @@ pub fn refresh(
     observed: &BTreeMap<&'static str, SettingValue>,
     applied: &AppliedChanges,
     now_ms: u64,
+    grace_ms: u64,
 ) -> Refreshed {
     let mut next = state.clone();
     let mut drifted = Vec::new();
@@ -349,7 +352,7 @@ pub fn refresh(
             // Converged: nothing left to wait for on this setting.
             continue;
         }
-        if applied.is_stale_read(setting.name, reported, setting.kind, now_ms) {
+        if applied.is_stale_read(setting.name, reported, setting.kind, now_ms, grace_ms) {
             stale.push(setting.name);
             if let Some(entry) = applied.replaced.get(setting.name) {
                 still_pending

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::model::{
-    self, AppliedChanges, Field, InstanceSettings, SettingValue, STALE_READ_GRACE_MS,
+    self, AppliedChanges, Field, InstanceSettings, SettingValue,
+    DEFAULT_STALE_READ_GRACE_MS as GRACE,
 };
 use super::settings::{Kind, SETTINGS};
 use super::*;
@@ -205,7 +206,7 @@ fn refresh_updates_only_managed_settings() {
         ),
         ("test_mode", SettingValue::Bool(true)),
     ]);
-    let refreshed = model::refresh(&current, &report, &AppliedChanges::default(), 1_000);
+    let refreshed = model::refresh(&current, &report, &AppliedChanges::default(), 1_000, GRACE);
     assert_eq!(refreshed.drifted, ["allowed_origins"]);
     assert_eq!(
         refreshed.state.get("allowed_origins"),
@@ -227,20 +228,19 @@ fn a_read_of_the_replaced_value_soon_after_apply_is_stale_not_drift() {
     let applied = model::applied_changes(Some(&prior), &planned, 10_000);
     let report = observed(&[("test_mode", SettingValue::Bool(true))]);
 
-    let soon = model::refresh(&planned, &report, &applied, 10_000 + 5_000);
+    let soon = model::refresh(&planned, &report, &applied, 10_000 + 5_000, GRACE);
     assert!(soon.drifted.is_empty());
     assert_eq!(soon.stale, ["test_mode"]);
     assert_eq!(soon.state, planned);
     // Still waiting for the cache: remembered for the next refresh.
     assert!(soon.applied.replaced.contains_key("test_mode"));
 
-    let later = model::refresh(
-        &planned,
-        &report,
-        &applied,
-        10_000 + STALE_READ_GRACE_MS + 1,
-    );
+    let later = model::refresh(&planned, &report, &applied, 10_000 + GRACE + 1, GRACE);
     assert_eq!(later.drifted, ["test_mode"]);
+
+    // A window of zero turns the rule off.
+    let off = model::refresh(&planned, &report, &applied, 10_000 + 5_000, 0);
+    assert_eq!(off.drifted, ["test_mode"]);
 }
 
 #[test]
@@ -249,7 +249,7 @@ fn a_third_value_soon_after_apply_is_real_drift() {
     let planned = model::plan(Some(&prior), &settings(&[("clerk_js_version", s("5.1.0"))]));
     let applied = model::applied_changes(Some(&prior), &planned, 0);
     let report = observed(&[("clerk_js_version", SettingValue::String("4".into()))]);
-    let refreshed = model::refresh(&planned, &report, &applied, 1_000);
+    let refreshed = model::refresh(&planned, &report, &applied, 1_000, GRACE);
     assert_eq!(refreshed.drifted, ["clerk_js_version"]);
 }
 
@@ -259,7 +259,7 @@ fn converged_settings_are_forgotten() {
     let planned = model::plan(Some(&prior), &settings(&[("hibp", Value::Bool(false))]));
     let applied = model::applied_changes(Some(&prior), &planned, 0);
     let report = observed(&[("hibp", SettingValue::Bool(false))]);
-    let refreshed = model::refresh(&planned, &report, &applied, 1_000);
+    let refreshed = model::refresh(&planned, &report, &applied, 1_000, GRACE);
     assert!(refreshed.drifted.is_empty() && refreshed.stale.is_empty());
     assert!(refreshed.applied.replaced.is_empty());
     assert!(refreshed.applied.to_private().is_empty());
@@ -275,7 +275,7 @@ fn after_create_any_disagreement_in_the_window_is_stale() {
         SettingValue::String("old@example.com".into()),
     )]);
     assert_eq!(
-        model::refresh(&planned, &report, &applied, 1_000).stale,
+        model::refresh(&planned, &report, &applied, 1_000, GRACE).stale,
         ["support_email"]
     );
 }
