@@ -768,3 +768,71 @@ async fn debug_mode_prints_a_reattach_value_and_serves() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[tokio::test]
+async fn later_protocol_methods_answer_unimplemented() {
+    let emulator = Emulator::start();
+    let plugin = start_plugin(None, "5", &emulator);
+    let channel = connect(plugin.socket.clone(), None).await.unwrap();
+    // GetMetadata (5.4) and GetFunctions (5.5) postdate protocol 5.3.
+    for method in [
+        "/tfplugin5.Provider/GetMetadata",
+        "/tfplugin5.Provider/GetFunctions",
+    ] {
+        let mut grpc = tonic::client::Grpc::new(channel.clone());
+        grpc.ready().await.unwrap();
+        let status = grpc
+            .unary::<(), (), _>(
+                tonic::Request::new(()),
+                tonic::codegen::http::uri::PathAndQuery::from_static(method),
+                tonic_prost::ProstCodec::default(),
+            )
+            .await
+            .expect_err(method);
+        assert_eq!(status.code(), tonic::Code::Unimplemented, "{method}");
+    }
+}
+
+#[tokio::test]
+async fn interrupts_are_ignored_because_terraform_sends_stop() {
+    let emulator = Emulator::start();
+    let plugin = start_plugin(None, "5", &emulator);
+    let pid = plugin.child.id() as i32;
+    // Ctrl-C in a terminal reaches the whole process group; Terraform then
+    // calls Stop itself. The provider must survive the signal.
+    let status = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let channel = connect(plugin.socket.clone(), None).await.unwrap();
+    let schema = pb::provider_client::ProviderClient::new(channel)
+        .get_schema(pb::get_provider_schema::Request {})
+        .await;
+    assert!(schema.is_ok(), "the provider died on SIGINT");
+}
+
+#[test]
+fn sigterm_ends_the_plugin_and_removes_its_socket() {
+    let emulator = Emulator::start();
+    let mut plugin = start_plugin(None, "5", &emulator);
+    let pid = plugin.child.id();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    while plugin.child.try_wait().unwrap().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        !plugin.socket.parent().unwrap().exists(),
+        "socket directory left behind"
+    );
+}
