@@ -202,7 +202,11 @@ pub fn parse(config: &Value, env: impl Fn(&str) -> Option<String>) -> Result<Par
     let api_url = match ApiUrl::parse(&url) {
         Ok(url) => Some(url),
         Err(problem) => {
-            let mut diag = invalid("api_url", &format!("{problem} (from {url_source})"));
+            let problem = problem.trim_end_matches('.');
+            let mut diag = invalid(
+                "api_url",
+                &format!("{problem} (the URL comes from {url_source})"),
+            );
             if url_source == "api_url" {
                 diag = diag.at(AttributePath::root("api_url"));
             }

@@ -35,7 +35,8 @@ pub fn api_error(action: &str, error: &ApiError) -> Diagnostics {
 
     let errors = error.errors();
     if errors.is_empty() {
-        return Diagnostic::error(summary, format!("{error}.\n\n{advice}{trace}")).into();
+        let happened = what_happened(error);
+        return Diagnostic::error(summary, format!("{happened}\n\n{advice}{trace}")).into();
     }
     let mut diags = Diagnostics::new();
     for clerk_error in errors {
@@ -60,4 +61,46 @@ pub fn api_error(action: &str, error: &ApiError) -> Diagnostics {
         diags.push(diag);
     }
     diags
+}
+
+/// One sentence on what went wrong, without the advice and trace ID the
+/// diagnostic adds itself (the error's `Display` carries both, for logs).
+fn what_happened(error: &ApiError) -> String {
+    let attempts = |n: u32| {
+        if n == 1 {
+            "1 attempt".to_string()
+        } else {
+            format!("{n} attempts")
+        }
+    };
+    match error {
+        ApiError::Unauthorized { .. } => "Clerk rejected the secret key (HTTP 401).".to_string(),
+        ApiError::Forbidden { .. } => "Clerk refused the request (HTTP 403).".to_string(),
+        ApiError::Api { status, .. } => format!("Clerk rejected the request (HTTP {status})."),
+        ApiError::RateLimited { attempts: n, .. } => format!(
+            "Clerk answered that the rate limit was exceeded (HTTP 429) on each of {}.",
+            attempts(*n)
+        ),
+        ApiError::Server {
+            status,
+            attempts: n,
+            ..
+        } => format!(
+            "Clerk answered with a server error (HTTP {status}) on each of {}.",
+            attempts(*n)
+        ),
+        ApiError::Timeout { attempts: n } => {
+            format!("Clerk did not answer in time ({}).", attempts(*n))
+        }
+        ApiError::Transport {
+            detail,
+            attempts: n,
+        } => {
+            format!("Clerk could not be reached ({}): {detail}.", attempts(*n))
+        }
+        ApiError::Cancelled => {
+            "The request was cancelled because Terraform is stopping.".to_string()
+        }
+        other => format!("{other}."),
+    }
 }

@@ -111,7 +111,7 @@ pub fn validate(config: &Value) -> Diagnostics {
             diags.push(
                 Diagnostic::warning(
                     format!("Deprecated setting: {}", setting.name),
-                    format!("{why} It is still sent to Clerk while it is set."),
+                    format!("{why} Until then, it is still sent to Clerk as written."),
                 )
                 .at(AttributePath::root(setting.name)),
             );
@@ -129,8 +129,11 @@ pub fn validate(config: &Value) -> Diagnostics {
         for text in strings {
             if let Err(problem) = check(text) {
                 diags.push(
-                    Diagnostic::error(format!("Invalid {}", setting.name), format!("{problem}."))
-                        .at(AttributePath::root(setting.name)),
+                    Diagnostic::error(
+                        format!("Invalid {}", setting.name),
+                        format!("{problem}.\n\n{}", setting.fix),
+                    )
+                    .at(AttributePath::root(setting.name)),
                 );
             }
         }
