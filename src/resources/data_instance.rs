@@ -7,7 +7,7 @@ use crate::framework::{Attribute, Block, Diagnostics, Schema};
 use crate::value::{Type, Value};
 
 use super::errors::api_error;
-use super::instance_settings::settings::{Kind, Readback, SETTINGS};
+use super::instance_settings::settings::{Readback, SETTINGS};
 use super::readback;
 
 pub const TYPE_NAME: &str = "clerk_instance";
@@ -29,11 +29,7 @@ pub fn schema() -> Schema {
         .iter()
         .filter(|s| s.readback != Readback::WriteOnly)
     {
-        let ty = match setting.kind {
-            Kind::Bool => Type::Bool,
-            Kind::String => Type::String,
-            Kind::StringSet => Type::set(Type::String),
-        };
+        let ty = setting.kind.value_type();
         let description = format!(
             "The instance's current `{}`, as Clerk reports it (read from {}). Null when Clerk \
              could not be asked; a warning then says why.",

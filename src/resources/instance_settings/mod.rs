@@ -24,7 +24,7 @@ use crate::value::{Type, Value};
 use super::errors::api_error;
 use super::readback;
 use model::{AppliedChanges, Field, InstanceSettings};
-use settings::{Kind, SETTINGS};
+use settings::SETTINGS;
 
 pub const TYPE_NAME: &str = "clerk_instance_settings";
 
@@ -64,11 +64,7 @@ pub fn schema() -> Schema {
         ),
     ];
     for setting in SETTINGS {
-        let ty = match setting.kind {
-            Kind::Bool => Type::Bool,
-            Kind::String => Type::String,
-            Kind::StringSet => Type::set(Type::String),
-        };
+        let ty = setting.kind.value_type();
         let mut description = setting.description.to_string();
         if let Some(why) = setting.deprecated {
             description.push_str(&format!(" **Deprecated:** {why}"));

@@ -16,6 +16,17 @@ pub enum Kind {
     StringSet,
 }
 
+impl Kind {
+    pub fn value_type(self) -> crate::value::Type {
+        use crate::value::Type;
+        match self {
+            Kind::Bool => Type::Bool,
+            Kind::String => Type::String,
+            Kind::StringSet => Type::set(Type::String),
+        }
+    }
+}
+
 /// Where Clerk lets a setting's stored value be read back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Readback {
