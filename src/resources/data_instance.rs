@@ -4,7 +4,7 @@
 
 use crate::clerk::Client;
 use crate::framework::{Attribute, Block, Diagnostics, Schema};
-use crate::value::{Type, Value};
+use crate::value::Value;
 
 use super::errors::api_error;
 use super::instance_settings::settings::{Readback, SETTINGS};
@@ -13,18 +13,7 @@ use super::readback;
 pub const TYPE_NAME: &str = "clerk_instance";
 
 pub fn schema() -> Schema {
-    let mut attributes = vec![
-        Attribute::computed(
-            "id",
-            Type::String,
-            "The ID of the Clerk instance the secret key belongs to (`ins_…`).",
-        ),
-        Attribute::computed(
-            "environment_type",
-            Type::String,
-            "The instance's environment: `development` or `production`.",
-        ),
-    ];
+    let mut attributes = super::identity_attributes();
     for setting in SETTINGS
         .iter()
         .filter(|s| s.readback != Readback::WriteOnly)

@@ -10,3 +10,23 @@ mod errors;
 pub mod instance_settings;
 mod readback;
 pub mod validate;
+
+use crate::framework::Attribute;
+use crate::value::Type;
+
+/// The computed attributes that identify the key's instance, shared by the
+/// resource and the data source.
+fn identity_attributes() -> Vec<Attribute> {
+    vec![
+        Attribute::computed(
+            "id",
+            Type::String,
+            "The ID of the Clerk instance the secret key belongs to (`ins_…`).",
+        ),
+        Attribute::computed(
+            "environment_type",
+            Type::String,
+            "The instance's environment: `development` or `production`.",
+        ),
+    ]
+}

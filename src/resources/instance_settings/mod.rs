@@ -19,7 +19,7 @@ use crate::framework::{
     ImportedResource, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Schema,
 };
 use crate::logging;
-use crate::value::{Type, Value};
+use crate::value::Value;
 
 use super::errors::api_error;
 use super::readback;
@@ -51,18 +51,7 @@ impl Default for ReadOptions {
 pub const SCHEMA_VERSION: i64 = 0;
 
 pub fn schema() -> Schema {
-    let mut attributes = vec![
-        Attribute::computed(
-            "id",
-            Type::String,
-            "The ID of the Clerk instance the secret key belongs to (`ins_…`).",
-        ),
-        Attribute::computed(
-            "environment_type",
-            Type::String,
-            "The instance's environment: `development` or `production`.",
-        ),
-    ];
+    let mut attributes = super::identity_attributes();
     for setting in SETTINGS {
         let ty = setting.kind.value_type();
         let mut description = setting.description.to_string();
