@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Installs the provider where `terraform init` finds it with no extra
+# configuration: Terraform's implied local mirror directory,
+#
+#   $HOME/.terraform.d/plugins/terraform.local/clerk/clerk/<version>/<os>_<arch>/
+#       terraform-provider-clerk_v<version>
+#
+# The version is the one in Cargo.toml; os and arch come from uname. By
+# default this builds the release binary first (cargo build --release
+# --locked). --no-build installs an existing binary instead: $BINARY, by
+# default target/release/terraform-provider-clerk.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+name="terraform-provider-clerk"
+source_address="terraform.local/clerk/clerk"
+
+die() { echo "install.sh: $*" >&2; exit 1; }
+
+build=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-build) build=0 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install.sh: unknown argument: $1 (usage: scripts/install.sh [--no-build])" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+[ -n "${HOME:-}" ] || die "HOME is not set"
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)"
+[ -n "$version" ] || die "no version in Cargo.toml"
+
+case "$(uname -s)" in
+  Linux) os=linux ;;
+  Darwin) os=darwin ;;
+  FreeBSD) os=freebsd ;;
+  OpenBSD) os=openbsd ;;
+  *) die "unsupported operating system: $(uname -s)" ;;
+esac
+case "$(uname -m)" in
+  x86_64 | amd64) arch=amd64 ;;
+  aarch64 | arm64) arch=arm64 ;;
+  i386 | i686) arch=386 ;;
+  armv6l | armv7l) arch=arm ;;
+  *) die "unsupported architecture: $(uname -m)" ;;
+esac
+
+if [ "$build" = 1 ]; then
+  echo "==> cargo build --release --locked"
+  (cd "$root" && cargo build --release --locked --bin "$name")
+fi
+binary="${BINARY:-$root/target/release/$name}"
+[ -f "$binary" ] || die "no binary at $binary (run without --no-build, or set BINARY)"
+
+reported="$("$binary" --version 2>/dev/null | head -n 1)" || reported=""
+case "$reported" in
+  "$name $version "*) ;;
+  *) die "$binary reports \"$reported\", expected $name $version" ;;
+esac
+
+dir="$HOME/.terraform.d/plugins/$source_address/$version/${os}_${arch}"
+target="$dir/${name}_v$version"
+mkdir -p "$dir"
+# Copy next to the target, then rename over it: a provider process that is
+# running from the old file keeps running, and no one sees a partial file.
+tmp="$(mktemp "$dir/.${name}.XXXXXX")"
+trap 'rm -f "$tmp"' EXIT
+cp "$binary" "$tmp"
+chmod 0755 "$tmp"
+mv -f "$tmp" "$target"
+trap - EXIT
+
+cat <<EOF
+==> Installed $name $version for ${os}_${arch}:
+    $target
+
+Require it in a configuration, then run terraform init:
+
+  terraform {
+    required_providers {
+      clerk = {
+        source  = "$source_address"
+        version = "$version"
+      }
+    }
+  }
+
+A working directory that locked a different build of $version reports a
+checksum mismatch: delete the "$source_address" entry from its
+.terraform.lock.hcl and run terraform init again.
+EOF
