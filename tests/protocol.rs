@@ -1,239 +1,24 @@
 //! Protocol tests: the release-shaped binary started the way Terraform
 //! starts it (magic cookie, version list, a P-521/SHA-512 CA-flagged client
 //! certificate), driven through generated gRPC clients over its unix
-//! socket with mutual TLS.
+//! socket with mutual TLS (helpers in `support::plugin`).
 
 mod support;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use hyper_util::rt::TokioIo;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use terraform_provider_clerk::plugin::handshake::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
 use terraform_provider_clerk::protocol::tfplugin5 as pb;
-use terraform_provider_clerk::value::{msgpack, Type, Value};
-use tokio::net::UnixStream;
-use tonic::transport::{Channel, Endpoint};
+use terraform_provider_clerk::value::{msgpack, Value};
 
-use support::{Emulator, PROVIDER_BIN, TEST_KEY};
-
-mod goplugin {
-    tonic::include_proto!("plugin");
-}
-
-/// A client certificate made as Terraform's plugin client makes its own:
-/// ECDSA P-521, self-signed with SHA-512, CA-flagged, named localhost.
-fn terraform_style_client_cert() -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
-    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "localhost");
-    params
-        .distinguished_name
-        .push(rcgen::DnType::OrganizationName, "HashiCorp");
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.extended_key_usages = vec![
-        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
-        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
-    ];
-    params.key_usages = vec![
-        rcgen::KeyUsagePurpose::DigitalSignature,
-        rcgen::KeyUsagePurpose::KeyEncipherment,
-        rcgen::KeyUsagePurpose::KeyAgreement,
-        rcgen::KeyUsagePurpose::KeyCertSign,
-    ];
-    let cert = params.self_signed(&key).unwrap();
-    let key_der = PrivateKeyDer::Pkcs8(key.serialize_der().into());
-    (cert.pem(), cert.der().clone(), key_der)
-}
-
-struct Plugin {
-    child: Child,
-    socket: PathBuf,
-    server_cert: Option<CertificateDer<'static>>,
-}
-
-impl Drop for Plugin {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_plugin(client_cert_pem: Option<&str>, versions: &str, emulator: &Emulator) -> Plugin {
-    let mut cmd = Command::new(PROVIDER_BIN);
-    cmd.env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
-        .env("PLUGIN_PROTOCOL_VERSIONS", versions)
-        .env("CLERK_SECRET_KEY", TEST_KEY)
-        .env("CLERK_API_URL", &emulator.url)
-        .env_remove("PLUGIN_CLIENT_CERT")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    if let Some(pem) = client_cert_pem {
-        cmd.env("PLUGIN_CLIENT_CERT", pem);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let fields: Vec<&str> = line.trim_end().split('|').collect();
-    assert_eq!(fields.len(), 6, "handshake line: {line:?}");
-    assert_eq!(&fields[..3], ["1", "5", "unix"]);
-    assert_eq!(fields[4], "grpc");
-    let server_cert = (!fields[5].is_empty()).then(|| {
-        assert!(!fields[5].ends_with('='), "base64 must be unpadded");
-        let der = base64::engine::general_purpose::STANDARD_NO_PAD
-            .decode(fields[5])
-            .unwrap();
-        CertificateDer::from(der)
-    });
-    Plugin {
-        child,
-        socket: PathBuf::from(fields[3]),
-        server_cert,
-    }
-}
-
-fn client_tls(
-    server_cert: &CertificateDer<'static>,
-    client: Option<(CertificateDer<'static>, PrivateKeyDer<'static>)>,
-) -> Arc<rustls::ClientConfig> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let verifier = Arc::new(PinnedServer {
-        expected: server_cert.clone(),
-        algorithms: provider.signature_verification_algorithms,
-    });
-    let builder = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(verifier);
-    let mut config = match client {
-        Some((cert, key)) => builder.with_client_auth_cert(vec![cert], key).unwrap(),
-        None => builder.with_no_client_auth(),
-    };
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    Arc::new(config)
-}
-
-/// Trusts exactly the certificate from the handshake line, as Terraform's
-/// client does by putting it in its root pool (Go accepts a leaf that is
-/// itself a trusted root, CA flag and all; webpki does not).
-#[derive(Debug)]
-struct PinnedServer {
-    expected: CertificateDer<'static>,
-    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
-}
-
-impl rustls::client::danger::ServerCertVerifier for PinnedServer {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        assert_eq!(server_name.to_str(), "localhost");
-        if end_entity.as_ref() == self.expected.as_ref() {
-            Ok(rustls::client::danger::ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::UnknownIssuer,
-            ))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
-}
-
-async fn connect(
-    socket: PathBuf,
-    tls: Option<Arc<rustls::ClientConfig>>,
-) -> Result<Channel, tonic::transport::Error> {
-    Endpoint::from_static("http://localhost")
-        .connect_timeout(Duration::from_secs(5))
-        .connect_with_connector(tower::service_fn(move |_| {
-            let socket = socket.clone();
-            let tls = tls.clone();
-            async move {
-                let stream = UnixStream::connect(socket).await?;
-                let io: Box<dyn IoStream> = match tls {
-                    Some(config) => {
-                        let connector = tokio_rustls::TlsConnector::from(config);
-                        let name = ServerName::try_from("localhost").unwrap();
-                        Box::new(connector.connect(name, stream).await?)
-                    }
-                    None => Box::new(stream),
-                };
-                Ok::<_, std::io::Error>(TokioIo::new(io))
-            }
-        }))
-        .await
-}
-
-trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
-impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> IoStream for T {}
-
-fn dv(value: &Value, ty: &Type) -> Option<pb::DynamicValue> {
-    Some(pb::DynamicValue {
-        msgpack: msgpack::encode(value, ty).unwrap(),
-        json: Vec::new(),
-    })
-}
-
-fn object(pairs: &[(&str, Value)], ty: &Type) -> Value {
-    let Type::Object(attributes) = ty else {
-        panic!("not an object type")
-    };
-    let mut map: std::collections::BTreeMap<String, Value> = attributes
-        .keys()
-        .map(|k| (k.clone(), Value::Null))
-        .collect();
-    for (k, v) in pairs {
-        map.insert((*k).to_string(), v.clone());
-    }
-    Value::Object(map)
-}
-
-fn schema_type(schema: &pb::Schema) -> Type {
-    let block = schema.block.as_ref().unwrap();
-    Type::Object(
-        block
-            .attributes
-            .iter()
-            .map(|a| (a.name.clone(), Type::from_json(&a.r#type).unwrap()))
-            .collect(),
-    )
-}
+use support::plugin::{
+    client_tls, connect, dv, goplugin, object, schema_type, start_plugin,
+    terraform_style_client_cert,
+};
+use support::{Emulator, PROVIDER_BIN};
 
 #[tokio::test]
 async fn every_rpc_over_mutual_tls() {

@@ -39,10 +39,14 @@ const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long in-flight RPCs get to finish once shutdown is requested; the
 /// client kills the process after two seconds anyway.
 const GRACEFUL_SHUTDOWN: Duration = Duration::from_millis(1500);
+/// How often a managed plugin checks that Terraform is still its parent.
+const PARENT_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Serves `app` until the client asks for shutdown (or, in debug mode, until
 /// interrupted). Removes the socket and its directory before returning.
 pub async fn serve(mode: Mode, app: Routes) -> Result<(), String> {
+    // Before the handshake line, so whoever reads it knows it was recorded.
+    let parent = std::os::unix::process::parent_id();
     let socket_dir = match &mode {
         Mode::Managed(handshake) => SocketDir::create(handshake.socket_dir.as_deref()),
         Mode::Debug { .. } => SocketDir::create(None),
@@ -101,6 +105,9 @@ pub async fn serve(mode: Mode, app: Routes) -> Result<(), String> {
         ],
     );
     spawn_signal_handlers(shutdown_tx.clone(), matches!(mode, Mode::Managed(_)));
+    if matches!(mode, Mode::Managed(_)) {
+        spawn_orphan_watch(shutdown_tx.clone(), parent);
+    }
 
     let incoming = accept_loop(listener, tls.map(|t| t.config), shutdown_rx.clone());
     let server = tonic::transport::Server::builder()
@@ -198,6 +205,30 @@ fn spawn_signal_handlers(shutdown: watch::Sender<bool>, ignore_interrupt: bool) 
             }
         });
     }
+}
+
+/// Terraform ends its plugins when it exits, but a Terraform that is
+/// killed or crashes cannot: its plugins are re-parented and would wait for
+/// calls forever, each holding a socket directory. A managed plugin checks
+/// that the process that started it is still its parent, and shuts down
+/// cleanly once it is not.
+fn spawn_orphan_watch(shutdown: watch::Sender<bool>, parent: u32) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(PARENT_CHECK_INTERVAL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if std::os::unix::process::parent_id() != parent {
+                logging::warn(
+                    "plugin",
+                    "the process that started the plugin is gone; shutting down",
+                    &[("parent_pid", &parent)],
+                );
+                let _ = shutdown.send(true);
+                break;
+            }
+        }
+    });
 }
 
 fn spawn_debug_interrupt(shutdown: watch::Sender<bool>) {

@@ -9,6 +9,8 @@
 
 mod convert;
 mod service;
+#[cfg(test)]
+mod tests;
 
 /// Code generated from `proto/tfplugin5.proto`.
 #[allow(clippy::all, missing_docs)]

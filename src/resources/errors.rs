@@ -66,41 +66,100 @@ pub fn api_error(action: &str, error: &ApiError) -> Diagnostics {
 /// One sentence on what went wrong, without the advice and trace ID the
 /// diagnostic adds itself (the error's `Display` carries both, for logs).
 fn what_happened(error: &ApiError) -> String {
-    let attempts = |n: u32| {
-        if n == 1 {
-            "1 attempt".to_string()
+    // "on each of 3 attempts", or nothing when there was only one.
+    let each = |n: u32| {
+        if n > 1 {
+            format!(" on each of {n} attempts")
         } else {
-            format!("{n} attempts")
+            String::new()
         }
     };
     match error {
         ApiError::Unauthorized { .. } => "Clerk rejected the secret key (HTTP 401).".to_string(),
         ApiError::Forbidden { .. } => "Clerk refused the request (HTTP 403).".to_string(),
         ApiError::Api { status, .. } => format!("Clerk rejected the request (HTTP {status})."),
-        ApiError::RateLimited { attempts: n, .. } => format!(
-            "Clerk answered that the rate limit was exceeded (HTTP 429) on each of {}.",
-            attempts(*n)
-        ),
-        ApiError::Server {
-            status,
-            attempts: n,
-            ..
-        } => format!(
-            "Clerk answered with a server error (HTTP {status}) on each of {}.",
-            attempts(*n)
-        ),
-        ApiError::Timeout { attempts: n } => {
-            format!("Clerk did not answer in time ({}).", attempts(*n))
-        }
-        ApiError::Transport {
-            detail,
-            attempts: n,
+        ApiError::RateLimited {
+            retry_after,
+            attempts,
         } => {
-            format!("Clerk could not be reached ({}): {detail}.", attempts(*n))
+            let wait = match retry_after {
+                Some(wait) => format!(
+                    " Clerk asked to wait {} s before trying again, longer than the retry budget allowed.",
+                    wait.as_secs()
+                ),
+                None => String::new(),
+            };
+            format!(
+                "Clerk answered that the rate limit was exceeded (HTTP 429){}.{wait}",
+                each(*attempts)
+            )
+        }
+        ApiError::Server {
+            status, attempts, ..
+        } => {
+            format!(
+                "Clerk answered with a server error (HTTP {status}){}.",
+                each(*attempts)
+            )
+        }
+        ApiError::Timeout { attempts } => {
+            format!("Clerk did not answer in time{}.", each(*attempts))
+        }
+        ApiError::Transport { detail, attempts } => {
+            format!("Clerk could not be reached{}: {detail}.", each(*attempts))
         }
         ApiError::Cancelled => {
             "The request was cancelled because Terraform is stopping.".to_string()
         }
         other => format!("{other}."),
+    }
+}
+
+/// An identifier from the user, shortened for a diagnostic so that a
+/// pasted blob cannot flood the terminal.
+pub fn shorten(text: &str) -> String {
+    const MAX: usize = 64;
+    if text.chars().count() <= MAX {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(MAX).collect();
+    format!("{head}… ({} characters)", text.chars().count())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_attempts_are_not_counted_and_long_waits_are_explained() {
+        let one = what_happened(&ApiError::Server {
+            status: 503,
+            attempts: 1,
+            trace_id: None,
+        });
+        assert_eq!(one, "Clerk answered with a server error (HTTP 503).");
+        let three = what_happened(&ApiError::Server {
+            status: 502,
+            attempts: 3,
+            trace_id: None,
+        });
+        assert_eq!(
+            three,
+            "Clerk answered with a server error (HTTP 502) on each of 3 attempts."
+        );
+        let limited = what_happened(&ApiError::RateLimited {
+            retry_after: Some(std::time::Duration::from_secs(90)),
+            attempts: 1,
+        });
+        assert!(limited.contains("wait 90 s"), "{limited}");
+    }
+
+    #[test]
+    fn long_identifiers_are_shortened() {
+        assert_eq!(shorten("ins_abc"), "ins_abc");
+        let long = "x".repeat(1 << 20);
+        let short = shorten(&long);
+        assert!(short.len() < 100, "{short}");
+        assert!(short.ends_with("(1048576 characters)"));
     }
 }

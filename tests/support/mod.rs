@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod plugin;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -77,11 +78,22 @@ impl Emulator {
     }
 
     pub fn start_with(args: &[&str]) -> Emulator {
+        let mut all = vec!["--quiet"];
+        all.extend_from_slice(args);
+        Emulator::spawn(&all, Stdio::null())
+    }
+
+    /// Without `--quiet`: the emulator echoes its request log to `stderr`.
+    pub fn start_logging(args: &[&str], stderr: std::fs::File) -> Emulator {
+        Emulator::spawn(args, Stdio::from(stderr))
+    }
+
+    fn spawn(args: &[&str], stderr: Stdio) -> Emulator {
         let mut child = Command::new(EMULATOR_BIN)
-            .args(["--listen", "127.0.0.1:0", "--quiet"])
+            .args(["--listen", "127.0.0.1:0"])
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("start clerk-emulator");
         let stdout = child.stdout.take().unwrap();

@@ -21,7 +21,7 @@ use crate::framework::{
 use crate::logging;
 use crate::value::Value;
 
-use super::errors::api_error;
+use super::errors::{api_error, shorten};
 use super::readback;
 use model::{AppliedChanges, Field, InstanceSettings};
 use settings::SETTINGS;
@@ -305,6 +305,7 @@ pub async fn read(client: &Client, options: ReadOptions, request: ReadRequest) -
     };
     if let Some(id) = state.id() {
         if id != observed.instance.id {
+            let id = shorten(id);
             return keep(
                 Diagnostic::error(
                     "Secret key belongs to a different Clerk instance",
@@ -363,6 +364,7 @@ pub async fn import(
         Err(error) => return (Vec::new(), api_error("read the Clerk instance", &error)),
     };
     if id != observed.instance.id {
+        let id = shorten(&id);
         return (
             Vec::new(),
             Diagnostic::error(
@@ -416,6 +418,16 @@ pub fn upgrade(version: i64, raw_json: &[u8]) -> (Value, Diagnostics) {
         return (Value::Null, diags);
     }
     match crate::value::json::decode_lenient(raw_json, &schema().value_type()) {
+        Ok((Value::Null, _)) => {
+            diags.push(Diagnostic::error(
+                "Stored state is empty",
+                format!(
+                    "The stored state of {TYPE_NAME} is null, which this provider never writes. \
+                     Remove the resource from state with `terraform state rm` and import it again."
+                ),
+            ));
+            (Value::Null, diags)
+        }
         Ok((value, dropped)) => {
             if !dropped.is_empty() {
                 diags.push(Diagnostic::warning(

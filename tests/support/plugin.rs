@@ -1,0 +1,347 @@
+//! Starting the provider binary the way Terraform starts it (magic cookie,
+//! version list, a P-521/SHA-512 CA-flagged client certificate) and talking
+//! to it through generated gRPC clients over its unix socket with mutual
+//! TLS. Shared by the protocol and hardening tests.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use terraform_provider_clerk::plugin::handshake::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
+use terraform_provider_clerk::protocol::tfplugin5 as pb;
+use terraform_provider_clerk::value::{msgpack, Type, Value};
+use tokio::net::UnixStream;
+use tonic::transport::{Channel, Endpoint};
+
+use super::{Emulator, PROVIDER_BIN, TEST_KEY};
+
+/// go-plugin's own services (controller, stdio).
+pub mod goplugin {
+    tonic::include_proto!("plugin");
+}
+
+pub type ProviderClient = pb::provider_client::ProviderClient<Channel>;
+
+/// A client certificate made as Terraform's plugin client makes its own:
+/// ECDSA P-521, self-signed with SHA-512, CA-flagged, named localhost.
+pub fn terraform_style_client_cert() -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "HashiCorp");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.extended_key_usages = vec![
+        rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+        rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+    ];
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::DigitalSignature,
+        rcgen::KeyUsagePurpose::KeyEncipherment,
+        rcgen::KeyUsagePurpose::KeyAgreement,
+        rcgen::KeyUsagePurpose::KeyCertSign,
+    ];
+    let cert = params.self_signed(&key).unwrap();
+    let key_der = PrivateKeyDer::Pkcs8(key.serialize_der().into());
+    (cert.pem(), cert.der().clone(), key_der)
+}
+
+/// A running provider process; killed on drop.
+pub struct Plugin {
+    pub child: Child,
+    pub socket: PathBuf,
+    pub server_cert: Option<CertificateDer<'static>>,
+}
+
+impl Drop for Plugin {
+    /// SIGTERM first, so the plugin removes its socket directory as it does
+    /// when Terraform ends it; SIGKILL only if it lingers.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status();
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(3) {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the provider with the test key and the emulator's URL.
+pub fn start_plugin(client_cert_pem: Option<&str>, versions: &str, emulator: &Emulator) -> Plugin {
+    start_plugin_with_env(
+        client_cert_pem,
+        versions,
+        &[
+            ("CLERK_SECRET_KEY", TEST_KEY),
+            ("CLERK_API_URL", &emulator.url),
+        ],
+    )
+}
+
+/// Starts the provider with exactly the given Clerk environment, reads its
+/// handshake line and checks its shape.
+pub fn start_plugin_with_env(
+    client_cert_pem: Option<&str>,
+    versions: &str,
+    env: &[(&str, &str)],
+) -> Plugin {
+    let mut cmd = Command::new(PROVIDER_BIN);
+    cmd.env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", versions)
+        .env_remove("CLERK_SECRET_KEY")
+        .env_remove("CLERK_API_URL")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    if let Some(pem) = client_cert_pem {
+        cmd.env("PLUGIN_CLIENT_CERT", pem);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let fields: Vec<&str> = line.trim_end().split('|').collect();
+    assert_eq!(fields.len(), 6, "handshake line: {line:?}");
+    assert_eq!(&fields[..3], ["1", "5", "unix"]);
+    assert_eq!(fields[4], "grpc");
+    let server_cert = (!fields[5].is_empty()).then(|| {
+        assert!(!fields[5].ends_with('='), "base64 must be unpadded");
+        let der = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(fields[5])
+            .unwrap();
+        CertificateDer::from(der)
+    });
+    Plugin {
+        child,
+        socket: PathBuf::from(fields[3]),
+        server_cert,
+    }
+}
+
+/// Starts the provider with AutoMTLS and connects as Terraform would.
+pub async fn start_connected(env: &[(&str, &str)]) -> (Plugin, Channel) {
+    let (pem, cert, key) = terraform_style_client_cert();
+    let plugin = start_plugin_with_env(Some(&pem), "5", env);
+    let server_cert = plugin
+        .server_cert
+        .clone()
+        .expect("AutoMTLS returns a certificate");
+    let channel = connect(
+        plugin.socket.clone(),
+        Some(client_tls(&server_cert, Some((cert, key)))),
+    )
+    .await
+    .expect("Terraform's certificate is accepted");
+    (plugin, channel)
+}
+
+pub fn client_tls(
+    server_cert: &CertificateDer<'static>,
+    client: Option<(CertificateDer<'static>, PrivateKeyDer<'static>)>,
+) -> Arc<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let verifier = Arc::new(PinnedServer {
+        expected: server_cert.clone(),
+        algorithms: provider.signature_verification_algorithms,
+    });
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+    let mut config = match client {
+        Some((cert, key)) => builder.with_client_auth_cert(vec![cert], key).unwrap(),
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Arc::new(config)
+}
+
+/// Trusts exactly the certificate from the handshake line, as Terraform's
+/// client does by putting it in its root pool (Go accepts a leaf that is
+/// itself a trusted root, CA flag and all; webpki does not).
+#[derive(Debug)]
+struct PinnedServer {
+    expected: CertificateDer<'static>,
+    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
+}
+
+impl rustls::client::danger::ServerCertVerifier for PinnedServer {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        assert_eq!(server_name.to_str(), "localhost");
+        if end_entity.as_ref() == self.expected.as_ref() {
+            Ok(rustls::client::danger::ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer,
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+pub async fn connect(
+    socket: PathBuf,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<Channel, tonic::transport::Error> {
+    Endpoint::from_static("http://localhost")
+        .connect_timeout(Duration::from_secs(5))
+        .connect_with_connector(tower::service_fn(move |_| {
+            let socket = socket.clone();
+            let tls = tls.clone();
+            async move {
+                let stream = UnixStream::connect(socket).await?;
+                let io: Box<dyn IoStream> = match tls {
+                    Some(config) => {
+                        let connector = tokio_rustls::TlsConnector::from(config);
+                        let name = ServerName::try_from("localhost").unwrap();
+                        Box::new(connector.connect(name, stream).await?)
+                    }
+                    None => Box::new(stream),
+                };
+                Ok::<_, std::io::Error>(TokioIo::new(io))
+            }
+        }))
+        .await
+}
+
+trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> IoStream for T {}
+
+/// A `DynamicValue` holding `value` in msgpack.
+pub fn dv(value: &Value, ty: &Type) -> Option<pb::DynamicValue> {
+    Some(pb::DynamicValue {
+        msgpack: msgpack::encode(value, ty).unwrap(),
+        json: Vec::new(),
+    })
+}
+
+/// A `DynamicValue` holding raw msgpack bytes.
+pub fn raw_msgpack(bytes: Vec<u8>) -> Option<pb::DynamicValue> {
+    Some(pb::DynamicValue {
+        msgpack: bytes,
+        json: Vec::new(),
+    })
+}
+
+/// An object of type `ty` with the given attributes and null elsewhere.
+pub fn object(pairs: &[(&str, Value)], ty: &Type) -> Value {
+    let Type::Object(attributes) = ty else {
+        panic!("not an object type")
+    };
+    let mut map: BTreeMap<String, Value> = attributes
+        .keys()
+        .map(|k| (k.clone(), Value::Null))
+        .collect();
+    for (k, v) in pairs {
+        map.insert((*k).to_string(), v.clone());
+    }
+    Value::Object(map)
+}
+
+/// The object type of a schema's block, from the wire form.
+pub fn schema_type(schema: &pb::Schema) -> Type {
+    let block = schema.block.as_ref().unwrap();
+    Type::Object(
+        block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Type::from_json(&a.r#type).unwrap()))
+            .collect(),
+    )
+}
+
+/// The provider, resource and data source types from GetSchema.
+pub struct Types {
+    pub provider: Type,
+    pub resource: Type,
+    pub data: Type,
+}
+
+pub async fn schema_types(client: &mut ProviderClient) -> Types {
+    let schema = client
+        .get_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    Types {
+        provider: schema_type(schema.provider.as_ref().unwrap()),
+        resource: schema_type(&schema.resource_schemas["clerk_instance_settings"]),
+        data: schema_type(&schema.data_source_schemas["clerk_instance"]),
+    }
+}
+
+/// Configures the provider with an empty block (the environment supplies
+/// the key and URL) plus `pairs`; panics on error diagnostics.
+pub async fn configure(client: &mut ProviderClient, types: &Types, pairs: &[(&str, Value)]) {
+    let configured = client
+        .configure(pb::configure::Request {
+            terraform_version: "1.0.3".into(),
+            config: dv(&object(pairs, &types.provider), &types.provider),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        configured.diagnostics.is_empty(),
+        "{:?}",
+        configured.diagnostics
+    );
+}
+
+/// Whether any diagnostic is an error.
+pub fn has_error(diagnostics: &[pb::Diagnostic]) -> bool {
+    diagnostics
+        .iter()
+        .any(|d| d.severity == pb::diagnostic::Severity::Error as i32)
+}
