@@ -1,0 +1,252 @@
+//! Starting a provider the way Terraform does, and talking gRPC to it.
+//!
+//! Terraform's plugin client sets the magic cookie, offers protocol 5 and
+//! passes its own client certificate in `PLUGIN_CLIENT_CERT` (AutoMTLS); the
+//! provider answers with one line on stdout naming its unix socket and its
+//! server certificate, and Terraform then connects with mutual TLS, trusting
+//! exactly that certificate. Everything here does the same, for any
+//! provider binary.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use terraform_provider_clerk::plugin::handshake::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
+use tokio::net::UnixStream;
+use tonic::transport::{Channel, Endpoint};
+
+/// Terraform's side of AutoMTLS: a certificate made as Terraform makes its
+/// own (ECDSA P-521, self-signed with SHA-512, CA-flagged, CN and SAN
+/// localhost, O HashiCorp), and its key.
+pub struct ClientIdentity {
+    pub pem: String,
+    cert: CertificateDer<'static>,
+    key: PrivateKeyDer<'static>,
+}
+
+impl ClientIdentity {
+    pub fn terraform_style() -> Result<ClientIdentity, String> {
+        let err = |e: rcgen::Error| format!("could not make the client certificate: {e}");
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).map_err(err)?;
+        let mut params =
+            rcgen::CertificateParams::new(vec!["localhost".to_string()]).map_err(err)?;
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "localhost");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::OrganizationName, "HashiCorp");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.extended_key_usages = vec![
+            rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+            rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+        ];
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::DigitalSignature,
+            rcgen::KeyUsagePurpose::KeyEncipherment,
+            rcgen::KeyUsagePurpose::KeyAgreement,
+            rcgen::KeyUsagePurpose::KeyCertSign,
+        ];
+        // Terraform's certificate is valid from 30 seconds ago for 30 years.
+        let now = time::OffsetDateTime::now_utc();
+        params.not_before = now - time::Duration::seconds(30);
+        params.not_after = now + time::Duration::hours(262_980);
+        let cert = params.self_signed(&key).map_err(err)?;
+        Ok(ClientIdentity {
+            pem: cert.pem(),
+            cert: cert.der().clone(),
+            key: PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        })
+    }
+}
+
+/// A provider process after its handshake; killed on drop.
+pub struct Plugin {
+    child: Child,
+    /// Kept open: a provider may write to stdout later, and a closed pipe
+    /// would kill it with SIGPIPE.
+    _stdout: BufReader<ChildStdout>,
+    pub socket: PathBuf,
+    pub server_cert: Option<CertificateDer<'static>>,
+    /// From just before exec to the handshake line read in full.
+    pub handshake: Duration,
+}
+
+impl Plugin {
+    /// Starts `binary` as Terraform would, with `env` added (and the
+    /// temporary directory, where Go providers put their socket, set to
+    /// `tmp`), and waits for its handshake line.
+    pub fn start(
+        binary: &Path,
+        client: &ClientIdentity,
+        tmp: &Path,
+        env: &[(&str, &str)],
+    ) -> Result<Plugin, String> {
+        let mut cmd = Command::new(binary);
+        cmd.env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+            .env("PLUGIN_PROTOCOL_VERSIONS", "5")
+            .env("PLUGIN_CLIENT_CERT", &client.pem)
+            .env("TMPDIR", tmp)
+            .env_remove("PLUGIN_UNIX_SOCKET_DIR")
+            .env_remove("TF_LOG")
+            .env_remove("TF_LOG_PROVIDER")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let started = Instant::now();
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("could not start {}: {e}", binary.display()))?;
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+        let mut line = String::new();
+        let read = stdout.read_line(&mut line);
+        let handshake = started.elapsed();
+        let mut plugin = Plugin {
+            child,
+            _stdout: stdout,
+            socket: PathBuf::new(),
+            server_cert: None,
+            handshake,
+        };
+        read.map_err(|e| format!("reading the handshake line: {e}"))?;
+        let fields: Vec<&str> = line.trim_end().split('|').collect();
+        if fields.len() < 5 || fields[1] != "5" || fields[2] != "unix" || fields[4] != "grpc" {
+            return Err(format!(
+                "{} answered an unexpected handshake line: {line:?}",
+                binary.display()
+            ));
+        }
+        plugin.socket = PathBuf::from(fields[3]);
+        if let Some(encoded) = fields.get(5).filter(|f| !f.is_empty()) {
+            let der = base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(encoded.trim_end_matches('='))
+                .map_err(|e| format!("server certificate in the handshake line: {e}"))?;
+            plugin.server_cert = Some(CertificateDer::from(der));
+        }
+        Ok(plugin)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A `kB` field of `/proc/<pid>/status`, e.g. `VmRSS` or `VmHWM`.
+    pub fn status_kb(&self, field: &str) -> Option<u64> {
+        status_kb(self.pid(), field)
+    }
+
+    /// Connects over the socket with mutual TLS, as Terraform does.
+    pub async fn connect(&self, client: &ClientIdentity) -> Result<Channel, String> {
+        let server_cert = self
+            .server_cert
+            .clone()
+            .ok_or("the provider did not turn AutoMTLS on (no certificate in its handshake)")?;
+        let tls = client_tls(server_cert, client);
+        let socket = self.socket.clone();
+        Endpoint::from_static("http://localhost")
+            .connect_timeout(Duration::from_secs(10))
+            .connect_with_connector(tower::service_fn(move |_| {
+                let socket = socket.clone();
+                let connector = tokio_rustls::TlsConnector::from(tls.clone());
+                async move {
+                    let stream = UnixStream::connect(socket).await?;
+                    let name = ServerName::try_from("localhost").expect("valid name");
+                    let stream = connector.connect(name, stream).await?;
+                    Ok::<_, std::io::Error>(TokioIo::new(stream))
+                }
+            }))
+            .await
+            .map_err(|e| format!("could not connect to the provider: {e:?}"))
+    }
+}
+
+impl Drop for Plugin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A `kB` field of `/proc/<pid>/status`.
+pub fn status_kb(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|line| {
+        let rest = line.strip_prefix(field)?.strip_prefix(':')?;
+        rest.trim().trim_end_matches("kB").trim().parse().ok()
+    })
+}
+
+fn client_tls(
+    server_cert: CertificateDer<'static>,
+    client: &ClientIdentity,
+) -> Arc<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let verifier = Arc::new(PinnedServer {
+        expected: server_cert,
+        algorithms: provider.signature_verification_algorithms,
+    });
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("default protocol versions")
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_client_auth_cert(vec![client.cert.clone()], client.key.clone_key())
+        .expect("client certificate and key match");
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Arc::new(config)
+}
+
+/// Trusts exactly the certificate from the handshake line, as Terraform's
+/// client does by making it the only root it accepts.
+#[derive(Debug)]
+struct PinnedServer {
+    expected: CertificateDer<'static>,
+    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
+}
+
+impl rustls::client::danger::ServerCertVerifier for PinnedServer {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        if end_entity.as_ref() == self.expected.as_ref() {
+            Ok(rustls::client::danger::ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer,
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
