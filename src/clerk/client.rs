@@ -8,7 +8,7 @@
 //! reach an error or a log line.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
@@ -57,10 +57,14 @@ pub struct Client {
 
 struct Inner {
     /// Honours the usual proxy environment variables, for remote hosts.
-    http: reqwest::Client,
+    /// Built on first use, like `direct`: building one loads and parses the
+    /// system's root certificates (milliseconds), and many provider
+    /// processes never call Clerk at all.
+    http: OnceLock<Result<reqwest::Client, ApiError>>,
     /// Never uses a proxy: a loopback URL over plain http must not send the
     /// key to a proxy named in `HTTP_PROXY`.
-    direct: reqwest::Client,
+    direct: OnceLock<Result<reqwest::Client, ApiError>>,
+    user_agent: HeaderValue,
     api_url: ApiUrl,
     /// `Bearer <key>`, marked sensitive so `http` never prints it.
     auth: HeaderValue,
@@ -133,30 +137,11 @@ impl Client {
                 "the user agent contains characters that cannot be sent in an HTTP header".into(),
             )
         })?;
-        let build = |proxied: bool| {
-            let mut b = reqwest::Client::builder()
-                .user_agent(user_agent.clone())
-                // A redirect could carry the request (and key) elsewhere, and
-                // Clerk's API does not redirect; report 3xx as errors instead.
-                .redirect(reqwest::redirect::Policy::none())
-                .referer(false)
-                // Retries are ours alone, so attempt counts are exact.
-                .retry(reqwest::retry::never())
-                .tcp_nodelay(true);
-            if !proxied {
-                b = b.no_proxy();
-            }
-            b.build().map_err(|e| {
-                ApiError::Config(format!(
-                    "the HTTP client could not be built: {}",
-                    error_chain(&e.without_url())
-                ))
-            })
-        };
         Ok(Client {
             inner: Arc::new(Inner {
-                http: build(true)?,
-                direct: build(false)?,
+                http: OnceLock::new(),
+                direct: OnceLock::new(),
+                user_agent,
                 api_url: config.api_url,
                 auth,
                 key: config.secret_key,
@@ -164,6 +149,18 @@ impl Client {
                 cancel,
             }),
         })
+    }
+
+    /// The HTTP client for a call, built the first time it is needed.
+    fn http(&self, direct: bool) -> Result<&reqwest::Client, ApiError> {
+        let cell = if direct {
+            &self.inner.direct
+        } else {
+            &self.inner.http
+        };
+        cell.get_or_init(|| build_http(&self.inner.user_agent, !direct))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// The Backend API base this client talks to.
@@ -271,6 +268,7 @@ impl Client {
     /// Sends `call` until it succeeds, fails for good, or the policy or the
     /// cancellation token stops it.
     async fn run(&self, call: Call) -> Result<Reply, ApiError> {
+        let client = self.http(call.direct)?;
         let policy = self.inner.retry;
         let cancel = &self.inner.cancel;
         let start = Instant::now();
@@ -291,7 +289,7 @@ impl Client {
                     self.log_debug_cancelled(&call, attempt, sent);
                     return Err(ApiError::Cancelled);
                 }
-                r = tokio::time::timeout(limit, self.send_once(&call)) => r,
+                r = tokio::time::timeout(limit, self.send_once(client, &call)) => r,
             };
             let step = match outcome {
                 Err(_elapsed) => Step::Retry(
@@ -331,12 +329,11 @@ impl Client {
     }
 
     /// One HTTP exchange, body included (capped).
-    async fn send_once(&self, call: &Call) -> Result<RawReply, reqwest::Error> {
-        let client = if call.direct {
-            &self.inner.direct
-        } else {
-            &self.inner.http
-        };
+    async fn send_once(
+        &self,
+        client: &reqwest::Client,
+        call: &Call,
+    ) -> Result<RawReply, reqwest::Error> {
         let mut req = client
             .request(call.method.clone(), &call.url)
             .header(ACCEPT, "application/json");
@@ -660,4 +657,25 @@ mod tests {
         redact(&mut tiny_key, "a");
         assert_eq!(tiny_key, b"a b a");
     }
+}
+
+fn build_http(user_agent: &HeaderValue, proxied: bool) -> Result<reqwest::Client, ApiError> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(user_agent.clone())
+        // A redirect could carry the request (and key) elsewhere, and
+        // Clerk's API does not redirect; report 3xx as errors instead.
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
+        // Retries are ours alone, so attempt counts are exact.
+        .retry(reqwest::retry::never())
+        .tcp_nodelay(true);
+    if !proxied {
+        builder = builder.no_proxy();
+    }
+    builder.build().map_err(|e| {
+        ApiError::Config(format!(
+            "the HTTP client could not be built: {}",
+            error_chain(&e.without_url())
+        ))
+    })
 }
