@@ -395,8 +395,10 @@ fn terraform_plans(setup: &Setup, results: &mut Results) -> Result<(), String> {
     };
     let go = Installed {
         local_name: "null",
-        source: "hashicorp/null",
-        hostname: "registry.terraform.io",
+        // A filesystem mirror serves any source address, so the Go provider
+        // is installed under the same local hostname as ours.
+        source: "terraform.local/hashicorp/null",
+        hostname: "terraform.local",
         namespace: "hashicorp",
         type_name: "null",
         version: "2.1.2".to_string(),
