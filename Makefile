@@ -21,7 +21,7 @@ lint:
 # Lint, then every test: unit, protocol (the binary through a gRPC client)
 # and end-to-end (real Terraform against the binary and the emulator).
 test: tools lint
-	TERRAFORM=$(CURDIR)/$(TOOLS)/terraform $(CARGO) test --locked --all-targets
+	TERRAFORM=$(CURDIR)/$(TOOLS)/terraform $(CARGO) test --locked --lib --bins --tests
 
 demo:
 	scripts/demo.sh
