@@ -77,6 +77,14 @@ pub async fn serve(mode: Mode, app: Routes) -> Result<(), String> {
         .add_service(stdio)
         .add_service(health);
 
+    // Signal dispositions first: once the handshake line is out, Terraform
+    // may forward a Ctrl-C at any moment, and the default action would kill
+    // the plugin.
+    spawn_signal_handlers(shutdown_tx.clone(), matches!(mode, Mode::Managed(_)));
+    if matches!(mode, Mode::Managed(_)) {
+        spawn_orphan_watch(shutdown_tx.clone(), parent);
+    }
+
     // Announce ourselves only once everything is ready to accept calls.
     match &mode {
         Mode::Managed(_) => {
@@ -104,10 +112,6 @@ pub async fn serve(mode: Mode, app: Routes) -> Result<(), String> {
             ("tls", &tls.is_some()),
         ],
     );
-    spawn_signal_handlers(shutdown_tx.clone(), matches!(mode, Mode::Managed(_)));
-    if matches!(mode, Mode::Managed(_)) {
-        spawn_orphan_watch(shutdown_tx.clone(), parent);
-    }
 
     let incoming = accept_loop(listener, tls.map(|t| t.config), shutdown_rx.clone());
     let server = tonic::transport::Server::builder()
