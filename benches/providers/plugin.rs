@@ -5,20 +5,20 @@
 //! provider answers with one line on stdout naming its unix socket and its
 //! server certificate, and Terraform then connects with mutual TLS, trusting
 //! exactly that certificate. Everything here does the same, for any
-//! provider binary.
+//! provider binary; Terraform's side of the TLS is shared with the tests.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use hyper_util::rt::TokioIo;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+#[path = "../../tests/support/mtls.rs"]
+mod mtls;
+
 use terraform_provider_clerk::plugin::handshake::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
-use tokio::net::UnixStream;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
 /// Terraform's side of AutoMTLS: a certificate made as Terraform makes its
 /// own (ECDSA P-521, self-signed with SHA-512, CA-flagged, CN and SAN
@@ -31,37 +31,8 @@ pub struct ClientIdentity {
 
 impl ClientIdentity {
     pub fn terraform_style() -> Result<ClientIdentity, String> {
-        let err = |e: rcgen::Error| format!("could not make the client certificate: {e}");
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).map_err(err)?;
-        let mut params =
-            rcgen::CertificateParams::new(vec!["localhost".to_string()]).map_err(err)?;
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "localhost");
-        params
-            .distinguished_name
-            .push(rcgen::DnType::OrganizationName, "HashiCorp");
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params.extended_key_usages = vec![
-            rcgen::ExtendedKeyUsagePurpose::ClientAuth,
-            rcgen::ExtendedKeyUsagePurpose::ServerAuth,
-        ];
-        params.key_usages = vec![
-            rcgen::KeyUsagePurpose::DigitalSignature,
-            rcgen::KeyUsagePurpose::KeyEncipherment,
-            rcgen::KeyUsagePurpose::KeyAgreement,
-            rcgen::KeyUsagePurpose::KeyCertSign,
-        ];
-        // Terraform's certificate is valid from 30 seconds ago for 30 years.
-        let now = time::OffsetDateTime::now_utc();
-        params.not_before = now - time::Duration::seconds(30);
-        params.not_after = now + time::Duration::hours(262_980);
-        let cert = params.self_signed(&key).map_err(err)?;
-        Ok(ClientIdentity {
-            pem: cert.pem(),
-            cert: cert.der().clone(),
-            key: PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-        })
+        let (pem, cert, key) = mtls::terraform_style_client_cert();
+        Ok(ClientIdentity { pem, cert, key })
     }
 }
 
@@ -147,20 +118,11 @@ impl Plugin {
             .server_cert
             .clone()
             .ok_or("the provider did not turn AutoMTLS on (no certificate in its handshake)")?;
-        let tls = client_tls(server_cert, client);
-        let socket = self.socket.clone();
-        Endpoint::from_static("http://localhost")
-            .connect_timeout(Duration::from_secs(10))
-            .connect_with_connector(tower::service_fn(move |_| {
-                let socket = socket.clone();
-                let connector = tokio_rustls::TlsConnector::from(tls.clone());
-                async move {
-                    let stream = UnixStream::connect(socket).await?;
-                    let name = ServerName::try_from("localhost").expect("valid name");
-                    let stream = connector.connect(name, stream).await?;
-                    Ok::<_, std::io::Error>(TokioIo::new(stream))
-                }
-            }))
+        let tls = mtls::client_tls(
+            &server_cert,
+            Some((client.cert.clone(), client.key.clone_key())),
+        );
+        mtls::connect(self.socket.clone(), Some(tls))
             .await
             .map_err(|e| format!("could not connect to the provider: {e:?}"))
     }
@@ -180,73 +142,4 @@ pub fn status_kb(pid: u32, field: &str) -> Option<u64> {
         let rest = line.strip_prefix(field)?.strip_prefix(':')?;
         rest.trim().trim_end_matches("kB").trim().parse().ok()
     })
-}
-
-fn client_tls(
-    server_cert: CertificateDer<'static>,
-    client: &ClientIdentity,
-) -> Arc<rustls::ClientConfig> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let verifier = Arc::new(PinnedServer {
-        expected: server_cert,
-        algorithms: provider.signature_verification_algorithms,
-    });
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("default protocol versions")
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_client_auth_cert(vec![client.cert.clone()], client.key.clone_key())
-        .expect("client certificate and key match");
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    Arc::new(config)
-}
-
-/// Trusts exactly the certificate from the handshake line, as Terraform's
-/// client does by making it the only root it accepts.
-#[derive(Debug)]
-struct PinnedServer {
-    expected: CertificateDer<'static>,
-    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
-}
-
-impl rustls::client::danger::ServerCertVerifier for PinnedServer {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        if end_entity.as_ref() == self.expected.as_ref() {
-            Ok(rustls::client::danger::ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::UnknownIssuer,
-            ))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
 }
