@@ -8,7 +8,7 @@
 mod support;
 
 use serde_json::json;
-use support::{http, Emulator, Workspace, TEST_KEY};
+use support::{http, Emulator, Workspace};
 
 const RESOURCE: &str = "clerk_instance_settings.this";
 
@@ -210,24 +210,8 @@ fn an_unreachable_frontend_api_warns_and_keeps_state() {
 #[test]
 fn the_data_source_reports_every_readable_setting() {
     let emulator = Emulator::start();
-    let ws = Workspace::new(&emulator);
-    ws.write_config(
-        r#"provider "clerk" {}
-
-data "clerk_instance" "this" {}
-
-output "instance" {
-  value = data.clerk_instance.this
-}
-"#,
-    );
-    ws.init();
-    ws.apply().assert_ok();
-    let id = {
-        let run = ws.run(&["output", "-json", "instance"]);
-        let instance: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-        instance["id"].as_str().unwrap().to_string()
-    };
+    let ws = Workspace::instance_data_source(&emulator);
+    let id = ws.output("instance")["id"].as_str().unwrap().to_string();
     emulator.change_out_of_band(
         &id,
         json!({
@@ -242,9 +226,7 @@ output "instance" {
         }),
     );
     ws.apply().assert_ok();
-    let run = ws.run(&["output", "-json", "instance"]);
-    run.assert_ok();
-    let instance: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let instance = ws.output("instance");
     assert_eq!(
         instance,
         json!({
@@ -271,5 +253,4 @@ output "instance" {
         assert_eq!(request["status"], 200, "{request}");
         assert_eq!(request["headers"]["has_authorization"], false, "{request}");
     }
-    let _ = TEST_KEY;
 }

@@ -290,23 +290,15 @@ fn destroy_forgets_the_settings_and_changes_nothing_in_clerk() {
     assert_eq!(ws.resource_values(RESOURCE), serde_json::Value::Null);
 }
 
-fn instance_id_via_data_source(emulator: &Emulator, key: &str) -> String {
-    let mut ws = Workspace::new(emulator);
-    ws.set_env("CLERK_SECRET_KEY", key);
-    ws.write_config(
-        "provider \"clerk\" {}\n\ndata \"clerk_instance\" \"this\" {}\n\noutput \"id\" {\n  value = data.clerk_instance.this.id\n}\n",
-    );
-    ws.init();
-    ws.apply().assert_ok();
-    let run = ws.run(&["output", "-raw", "id"]);
-    run.assert_ok();
-    run.stdout.trim().to_string()
+fn instance_id_via_data_source(emulator: &Emulator) -> String {
+    let ws = Workspace::instance_data_source(emulator);
+    ws.output("instance")["id"].as_str().unwrap().to_string()
 }
 
 #[test]
 fn import_reads_what_can_be_read_and_refuses_other_instances() {
     let emulator = Emulator::start();
-    let id = instance_id_via_data_source(&emulator, TEST_KEY);
+    let id = instance_id_via_data_source(&emulator);
     assert!(id.starts_with("ins_"), "{id}");
 
     let ws = ready(
@@ -495,22 +487,8 @@ fn clerk_rejections_point_at_the_attribute() {
 #[test]
 fn the_data_source_describes_the_instance() {
     let emulator = Emulator::start();
-    let ws = Workspace::new(&emulator);
-    ws.write_config(
-        r#"provider "clerk" {}
-
-data "clerk_instance" "this" {}
-
-output "instance" {
-  value = data.clerk_instance.this
-}
-"#,
-    );
-    ws.init();
-    ws.apply().assert_ok();
-    let run = ws.run(&["output", "-json", "instance"]);
-    run.assert_ok();
-    let instance: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let ws = Workspace::instance_data_source(&emulator);
+    let instance = ws.output("instance");
     assert!(instance["id"].as_str().unwrap().starts_with("ins_"));
     assert_eq!(instance["environment_type"], "development");
     assert!(instance["allowed_origins"].is_array());

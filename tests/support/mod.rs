@@ -388,6 +388,25 @@ impl Workspace {
             .unwrap_or(Json::Null)
     }
 
+    /// A workspace holding only the `clerk_instance` data source, exposed
+    /// as the output `instance`; initialised and applied once.
+    pub fn instance_data_source(emulator: &Emulator) -> Workspace {
+        let ws = Workspace::new(emulator);
+        ws.write_config(
+            "provider \"clerk\" {}\n\ndata \"clerk_instance\" \"this\" {}\n\noutput \"instance\" {\n  value = data.clerk_instance.this\n}\n",
+        );
+        ws.init();
+        ws.apply().assert_ok();
+        ws
+    }
+
+    /// An output's value, as `terraform output -json` prints it.
+    pub fn output(&self, name: &str) -> Json {
+        let run = self.run(&["output", "-json", name]);
+        run.assert_ok();
+        serde_json::from_str(&run.stdout).expect("output -json prints JSON")
+    }
+
     pub fn plan_json(&self) -> Json {
         self.run(&["plan", "-input=false", "-no-color", "-out=tfplan"])
             .assert_ok();
