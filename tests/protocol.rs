@@ -1,13 +1,15 @@
 //! Protocol tests: the release-shaped binary started the way Terraform
 //! starts it (magic cookie, version list, a P-521/SHA-512 CA-flagged client
 //! certificate), driven through generated gRPC clients over its unix
-//! socket with mutual TLS (helpers in `support::plugin`).
+//! socket with TLS (helpers in `support::plugin`). This test process is the
+//! provider's parent, as Terraform is, except behind a wrapper.
 
 mod support;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use terraform_provider_clerk::plugin::handshake::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
@@ -16,12 +18,12 @@ use terraform_provider_clerk::value::{msgpack, Value};
 
 use support::plugin::{
     client_tls, connect, dv, goplugin, object, schema_type, start_plugin,
-    terraform_style_client_cert,
+    start_plugin_behind_wrapper, terraform_style_client_cert, Plugin,
 };
 use support::{Emulator, PROVIDER_BIN};
 
 #[tokio::test]
-async fn every_rpc_over_mutual_tls() {
+async fn every_rpc_over_tls_as_terraform_connects() {
     let emulator = Emulator::start();
     let (pem, cert, key) = terraform_style_client_cert();
     let plugin = start_plugin(Some(&pem), "6,5", &emulator);
@@ -412,50 +414,48 @@ async fn every_rpc_over_mutual_tls() {
     assert!(!plugin.socket.parent().unwrap().exists());
 }
 
+/// Whether a gRPC call over `tls` (plaintext when `None`) is served.
+async fn served(plugin: &Plugin, tls: Option<Arc<rustls::ClientConfig>>) -> bool {
+    match connect(plugin.socket.clone(), tls).await {
+        Err(_) => false,
+        Ok(channel) => pb::provider_client::ProviderClient::new(channel)
+            .get_schema(pb::get_provider_schema::Request {})
+            .await
+            .is_ok(),
+    }
+}
+
 #[tokio::test]
-async fn clients_without_terraforms_certificate_are_refused() {
+async fn other_processes_must_present_terraforms_certificate() {
+    // Behind a wrapper shell, this test process is not the provider's
+    // parent, so the provider asks for Terraform's certificate.
     let emulator = Emulator::start();
-    let (pem, _, _) = terraform_style_client_cert();
-    let plugin = start_plugin(Some(&pem), "5", &emulator);
+    let (pem, cert, key) = terraform_style_client_cert();
+    let plugin = start_plugin_behind_wrapper(Some(&pem), &emulator);
     let server_cert = plugin.server_cert.clone().unwrap();
 
-    // No client certificate at all.
-    let no_cert = connect(plugin.socket.clone(), Some(client_tls(&server_cert, None))).await;
-    let refused = match no_cert {
-        Err(_) => true,
-        Ok(channel) => pb::provider_client::ProviderClient::new(channel)
-            .get_schema(pb::get_provider_schema::Request {})
-            .await
-            .is_err(),
-    };
-    assert!(refused, "a client without a certificate was served");
-
-    // A different certificate of the same shape.
+    assert!(
+        !served(&plugin, Some(client_tls(&server_cert, None))).await,
+        "a client without a certificate was served"
+    );
     let (_, other_cert, other_key) = terraform_style_client_cert();
-    let other = connect(
-        plugin.socket.clone(),
-        Some(client_tls(&server_cert, Some((other_cert, other_key)))),
-    )
-    .await;
-    let refused = match other {
-        Err(_) => true,
-        Ok(channel) => pb::provider_client::ProviderClient::new(channel)
-            .get_schema(pb::get_provider_schema::Request {})
-            .await
-            .is_err(),
-    };
-    assert!(refused, "a client with another certificate was served");
-
-    // Plaintext to a TLS socket.
-    let plain = connect(plugin.socket.clone(), None).await;
-    let refused = match plain {
-        Err(_) => true,
-        Ok(channel) => pb::provider_client::ProviderClient::new(channel)
-            .get_schema(pb::get_provider_schema::Request {})
-            .await
-            .is_err(),
-    };
-    assert!(refused, "a plaintext client was served");
+    assert!(
+        !served(
+            &plugin,
+            Some(client_tls(&server_cert, Some((other_cert, other_key))))
+        )
+        .await,
+        "a client with another certificate was served"
+    );
+    assert!(
+        !served(&plugin, None).await,
+        "a plaintext client was served"
+    );
+    // Terraform's own certificate, proven by its key, is served.
+    assert!(
+        served(&plugin, Some(client_tls(&server_cert, Some((cert, key))))).await,
+        "the client with Terraform's certificate was refused"
+    );
 
     // The socket directory is private.
     use std::os::unix::fs::PermissionsExt;
@@ -464,6 +464,25 @@ async fn clients_without_terraforms_certificate_are_refused() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o700);
+}
+
+#[tokio::test]
+async fn the_parent_process_is_known_by_its_peer_credentials() {
+    // Started directly, this test process is the provider's parent, as
+    // Terraform is: the kernel vouches for it, so no client certificate is
+    // asked (and Terraform's is not needed), but TLS still is.
+    let emulator = Emulator::start();
+    let (pem, _, _) = terraform_style_client_cert();
+    let plugin = start_plugin(Some(&pem), "5", &emulator);
+    let server_cert = plugin.server_cert.clone().unwrap();
+    assert!(
+        served(&plugin, Some(client_tls(&server_cert, None))).await,
+        "the parent process was refused without a certificate"
+    );
+    assert!(
+        !served(&plugin, None).await,
+        "a plaintext client was served"
+    );
 }
 
 #[test]
@@ -545,13 +564,30 @@ async fn debug_mode_prints_a_reattach_value_and_serves() {
     let entry = &reattach[support::SOURCE];
     assert_eq!(entry["ProtocolVersion"], 5);
     let socket = PathBuf::from(entry["Addr"]["String"].as_str().unwrap());
-    let channel = connect(socket, None).await.unwrap();
+    let channel = connect(socket.clone(), None).await.unwrap();
     let schema = pb::provider_client::ProviderClient::new(channel)
         .get_schema(pb::get_provider_schema::Request {})
         .await;
     assert!(schema.is_ok());
-    let _ = child.kill();
-    let _ = child.wait();
+
+    // Ctrl-C ends a debug session cleanly, socket directory and all.
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            panic!("debug mode did not exit on SIGINT");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "{status}");
+    assert!(!socket.parent().unwrap().exists());
 }
 
 #[tokio::test]

@@ -495,7 +495,7 @@ fn the_data_source_describes_the_instance() {
 }
 
 #[test]
-fn trace_logs_show_a_clean_mutual_tls_session_and_graceful_exits() {
+fn trace_logs_show_a_clean_tls_session_and_graceful_exits() {
     let emulator = Emulator::start();
     let mut ws = ready(&emulator, "  test_mode = true");
     let log = ws.path().join("trace.log");
@@ -517,6 +517,16 @@ fn trace_logs_show_a_clean_mutual_tls_session_and_graceful_exits() {
     assert!(
         text.contains("plugin address") && text.contains("tls=true"),
         "no TLS handshake line in the log"
+    );
+    // Terraform starts the provider and connects itself, so the provider
+    // knows it by its peer credentials and asks no client certificate.
+    assert!(
+        text.contains("connection from the process that started the plugin"),
+        "Terraform's connection was not recognised as the parent's"
+    );
+    assert!(
+        !text.contains("connection from another process"),
+        "a connection went through the certificate check"
     );
     assert!(
         text.contains("sk_test (development instance)"),

@@ -3,11 +3,14 @@
 //!
 //! Measured for each: time from exec to the go-plugin handshake line with
 //! AutoMTLS on, resident memory right after the handshake, binary size, the
-//! mutual-TLS connection and first Configure of a fresh process, wall time
+//! TLS connection and first Configure of a fresh process, wall time
 //! of `terraform plan` (and Terraform's floor, a plan with no provider),
 //! the part of it Terraform spends on its own AutoMTLS key, the providers'
 //! peak memory and CPU time over a plan, and the latency and throughput of
-//! GetSchema and PlanResourceChange through a gRPC client with mutual TLS.
+//! GetSchema and PlanResourceChange through a gRPC client over TLS. The
+//! client connects as Terraform does: it starts each provider itself and
+//! offers Terraform's certificate, which null requires and ours, seeing its
+//! parent connect, does not ask for (docs/hardening.md, "Who may connect").
 //! Prints every figure with the ratio ours/Go, and writes the same as a
 //! Markdown table. docs/benchmarks.md describes each method.
 //!
@@ -308,7 +311,7 @@ fn plan_case(i: usize) -> PlanCase {
 }
 
 /// What each provider start costs past the handshake, in fresh processes
-/// as Terraform meets them: the mutual-TLS connection with the first call,
+/// as Terraform meets them: the TLS connection with the first call,
 /// and the first Configure.
 fn fresh_connections(
     setup: &Setup,
@@ -346,7 +349,7 @@ fn fresh_connections(
     Ok(())
 }
 
-/// RPC latency and throughput over one mutual-TLS connection each.
+/// RPC latency and throughput over one TLS connection each.
 fn rpc_load(
     setup: &Setup,
     runtime: &tokio::runtime::Runtime,
@@ -542,9 +545,7 @@ fn report(r: &Results, options: &Options) -> Table {
         Some(0.4),
     );
     add(
-        format!(
-            "mutual-TLS connect + first GetSchema, fresh process, median of {FRESH_STARTS} (ms)"
-        ),
+        format!("TLS connect + first GetSchema, fresh process, median of {FRESH_STARTS} (ms)"),
         r.connect_ms[0],
         r.connect_ms[1],
         2,
@@ -657,7 +658,7 @@ fn report(r: &Results, options: &Options) -> Table {
             r.starts_per_plan[0], r.starts_per_plan[1]
         ),
         format!(
-            "RPCs: {} calls of each kind, {} in flight, one mutual-TLS connection over the unix socket.",
+            "RPCs: {} calls of each kind, {} in flight, one TLS connection over the unix socket.",
             options.calls, options.in_flight
         ),
     ];

@@ -3,7 +3,7 @@
 //! Terraform's plugin client sets the magic cookie, offers protocol 5 and
 //! passes its own client certificate in `PLUGIN_CLIENT_CERT` (AutoMTLS); the
 //! provider answers with one line on stdout naming its unix socket and its
-//! server certificate, and Terraform then connects with mutual TLS, trusting
+//! server certificate, and Terraform then connects with TLS, trusting
 //! exactly that certificate. Everything here does the same, for any
 //! provider binary; Terraform's side of the TLS is shared with the tests.
 
@@ -112,7 +112,8 @@ impl Plugin {
         status_kb(self.pid(), field)
     }
 
-    /// Connects over the socket with mutual TLS, as Terraform does.
+    /// Connects over the socket with TLS, offering Terraform's certificate,
+    /// as Terraform does.
     pub async fn connect(&self, client: &ClientIdentity) -> Result<Channel, String> {
         let server_cert = self
             .server_cert

@@ -14,7 +14,6 @@ mod socket;
 mod tls;
 
 use std::io::Write;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -113,7 +112,7 @@ pub async fn serve(mode: Mode, app: Routes) -> Result<(), String> {
         ],
     );
 
-    let incoming = accept_loop(listener, tls.map(|t| t.config), shutdown_rx.clone());
+    let incoming = accept_loop(listener, tls, parent, shutdown_rx.clone());
     let server = tonic::transport::Server::builder()
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, async move {
@@ -135,14 +134,17 @@ pub async fn serve(mode: Mode, app: Routes) -> Result<(), String> {
 }
 
 /// Accepts connections and, with AutoMTLS, completes each TLS handshake off
-/// the accept path, so a slow or hostile client cannot block others.
+/// the accept path, so a slow or hostile client cannot block others. Which
+/// TLS configuration a connection gets depends on who the kernel says is
+/// at the other end: the process that started this one (`parent`), or
+/// anyone else (see [`tls`]).
 fn accept_loop(
     listener: tokio::net::UnixListener,
-    tls: Option<Arc<rustls::ServerConfig>>,
+    tls: Option<tls::ServerTls>,
+    parent: u32,
     mut shutdown: watch::Receiver<bool>,
 ) -> ReceiverStream<std::io::Result<Connection>> {
     let (tx, rx) = mpsc::channel(16);
-    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     tokio::spawn(async move {
         loop {
             let stream = tokio::select! {
@@ -155,12 +157,27 @@ fn accept_loop(
                 },
                 _ = shutdown.wait_for(|stop| *stop) => break,
             };
-            let Some(acceptor) = acceptor.clone() else {
+            let Some(tls) = &tls else {
                 if tx.send(Ok(Connection::Plain(stream))).await.is_err() {
                     break;
                 }
                 continue;
             };
+            let from_parent = socket::peer_is_parent(&stream, parent);
+            logging::debug(
+                "plugin",
+                if from_parent {
+                    "connection from the process that started the plugin; no client certificate asked"
+                } else {
+                    "connection from another process; Terraform's client certificate required"
+                },
+                &[],
+            );
+            let acceptor = tokio_rustls::TlsAcceptor::from(if from_parent {
+                tls.for_parent.clone()
+            } else {
+                tls.for_others.clone()
+            });
             let tx = tx.clone();
             tokio::spawn(async move {
                 match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {

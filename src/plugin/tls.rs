@@ -2,20 +2,39 @@
 //!
 //! Terraform passes its own client certificate in `PLUGIN_CLIENT_CERT` and
 //! expects the plugin to serve TLS with a fresh self-signed certificate,
-//! returned in the handshake line, and to accept only a client presenting
-//! exactly Terraform's certificate. That certificate is ECDSA P-521 signed
-//! with SHA-512 and flagged as a CA, which stock webpki verification refuses
-//! (no P-521 in ring; CA certificates are not accepted as end entities). So
-//! the verifier here pins the exact certificate bytes and checks the
-//! handshake signature with aws-lc-rs, which does support P-521.
+//! returned in the handshake line; Terraform then trusts exactly that
+//! certificate. The plugin in turn must serve only Terraform. Two server
+//! configurations share the one certificate and key:
+//!
+//! - for a connection whose peer the kernel identifies as the process that
+//!   started this one ([`super::socket::peer_is_parent`]), no client
+//!   certificate is asked: that process generated Terraform's key pair and
+//!   is the only holder of its private key, so it is the very party the
+//!   certificate would authenticate. Asking would cost Terraform a P-521
+//!   signature on every provider start (about 7 ms in the Go release of
+//!   Terraform v1.0, three times per `terraform plan`) to prove what the
+//!   kernel has already told us;
+//! - for any other connection, exactly Terraform's certificate is required
+//!   (byte for byte), with a handshake signature proving its key. That
+//!   certificate is ECDSA P-521 signed with SHA-512 and flagged as a CA,
+//!   which stock webpki verification refuses (no P-521 in ring; CA
+//!   certificates are not accepted as end entities), so the verifier here
+//!   pins the bytes and checks the signature with aws-lc-rs, which supports
+//!   P-521. This is the path taken when a wrapper process sits between
+//!   Terraform and the provider.
 
 use std::sync::Arc;
 
 use rustls::client::danger::HandshakeSignatureValid;
-use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
+use rustls::server::{NoServerSessionStorage, WantsServerCert};
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
+use rustls::SignatureScheme;
+use rustls::{
+    ConfigBuilder, DigitallySignedStruct, DistinguishedName, ServerConfig, WantsVerifier,
+};
 
 #[derive(Debug)]
 pub struct TlsError(pub String);
@@ -28,7 +47,11 @@ impl std::fmt::Display for TlsError {
 
 /// Server-side TLS material for one plugin process.
 pub struct ServerTls {
-    pub config: Arc<rustls::ServerConfig>,
+    /// For the connection from the process that started this one: no client
+    /// certificate asked (see the module documentation).
+    pub for_parent: Arc<ServerConfig>,
+    /// For any other connection: Terraform's exact certificate required.
+    pub for_others: Arc<ServerConfig>,
     /// DER of the server certificate, for the handshake line.
     pub cert_der: Vec<u8>,
 }
@@ -66,23 +89,53 @@ pub fn server_tls(client_cert_pem: &str) -> Result<ServerTls, TlsError> {
     let cert_der = cert.der().to_vec();
 
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
+    let signing_key = provider
+        .key_provider
+        .load_private_key(key_der)
+        .map_err(|e| TlsError(format!("could not load the server key: {e}")))?;
+    let certified = Arc::new(CertifiedKey::new(
+        vec![CertificateDer::from(cert_der.clone())],
+        signing_key,
+    ));
+
     let verifier = Arc::new(ExactClientCert {
         expected: client_cert,
         algorithms: provider.signature_verification_algorithms,
     });
-    let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| TlsError(format!("could not configure TLS: {e}")))?
-        .with_client_cert_verifier(verifier)
-        .with_single_cert(vec![CertificateDer::from(cert_der.clone())], key_der)
-        .map_err(|e| TlsError(format!("could not configure TLS: {e}")))?;
-    // gRPC clients from grpc-go 1.67 on refuse a TLS peer without ALPN h2.
-    config.alpn_protocols = vec![b"h2".to_vec()];
+    let for_parent = finish(builder(&provider)?.with_no_client_auth(), &certified);
+    let for_others = finish(
+        builder(&provider)?.with_client_cert_verifier(verifier),
+        &certified,
+    );
     Ok(ServerTls {
-        config: Arc::new(config),
+        for_parent,
+        for_others,
         cert_der,
     })
+}
+
+fn builder(
+    provider: &Arc<CryptoProvider>,
+) -> Result<ConfigBuilder<ServerConfig, WantsVerifier>, TlsError> {
+    ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsError(format!("could not configure TLS: {e}")))
+}
+
+fn finish(
+    builder: ConfigBuilder<ServerConfig, WantsServerCert>,
+    certified: &Arc<CertifiedKey>,
+) -> Arc<ServerConfig> {
+    let mut config =
+        builder.with_cert_resolver(Arc::new(SingleCertAndKey::from(certified.clone())));
+    // gRPC clients from grpc-go 1.67 on refuse a TLS peer without ALPN h2.
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    // One connection per process: nothing would ever resume a session, so
+    // neither keep sessions nor send tickets after the handshake.
+    config.session_storage = Arc::new(NoServerSessionStorage {});
+    config.send_tls13_tickets = 0;
+    Arc::new(config)
 }
 
 fn parse_single_cert(pem: &str) -> Result<CertificateDer<'static>, TlsError> {
@@ -186,7 +239,10 @@ mod tests {
     fn server_certificate_names_localhost_and_offers_h2() {
         let client = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
         let tls = server_tls(&client.cert.pem()).unwrap();
-        assert_eq!(tls.config.alpn_protocols, vec![b"h2".to_vec()]);
+        for config in [&tls.for_parent, &tls.for_others] {
+            assert_eq!(config.alpn_protocols, vec![b"h2".to_vec()]);
+            assert_eq!(config.send_tls13_tickets, 0);
+        }
         // The DER carries the SAN; a cheap check that it is there.
         let needle = b"localhost";
         assert!(tls.cert_der.windows(needle.len()).any(|w| w == needle));

@@ -28,9 +28,12 @@ pub type ProviderClient = pb::provider_client::ProviderClient<Channel>;
 
 /// A running provider process; killed on drop.
 pub struct Plugin {
+    /// The provider, or the wrapper shell it runs under.
     pub child: Child,
     pub socket: PathBuf,
     pub server_cert: Option<CertificateDer<'static>>,
+    /// Started behind a wrapper, in a process group of its own.
+    wrapped: bool,
 }
 
 impl Drop for Plugin {
@@ -38,9 +41,15 @@ impl Drop for Plugin {
     /// when Terraform ends it; SIGKILL only if it lingers.
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &self.child.id().to_string()])
-                .status();
+            // A wrapped plugin's process group holds the wrapper and the
+            // plugin; a negative ID signals the whole group.
+            let pid = self.child.id() as libc::pid_t;
+            let target = if self.wrapped { -pid } else { pid };
+            // SAFETY: kill(2) only sends a signal; `target` is our child or
+            // the process group it leads.
+            unsafe {
+                libc::kill(target, libc::SIGTERM);
+            }
             let started = Instant::now();
             while started.elapsed() < Duration::from_secs(3) {
                 if let Ok(Some(_)) = self.child.try_wait() {
@@ -73,7 +82,43 @@ pub fn start_plugin_with_env(
     versions: &str,
     env: &[(&str, &str)],
 ) -> Plugin {
-    let mut cmd = Command::new(PROVIDER_BIN);
+    spawn_plugin(
+        Command::new(PROVIDER_BIN),
+        client_cert_pem,
+        versions,
+        env,
+        false,
+    )
+}
+
+/// Starts the provider under a shell that waits for it instead of
+/// replacing itself, as some wrapper scripts do: the process that connects
+/// (this one) is then not the provider's parent, only its grandparent.
+pub fn start_plugin_behind_wrapper(client_cert_pem: Option<&str>, emulator: &Emulator) -> Plugin {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new("sh");
+    // Two commands, so the shell cannot simply exec the provider.
+    cmd.args(["-c", "\"$0\"; exit $?", PROVIDER_BIN])
+        .process_group(0);
+    spawn_plugin(
+        cmd,
+        client_cert_pem,
+        "5",
+        &[
+            ("CLERK_SECRET_KEY", TEST_KEY),
+            ("CLERK_API_URL", &emulator.url),
+        ],
+        true,
+    )
+}
+
+fn spawn_plugin(
+    mut cmd: Command,
+    client_cert_pem: Option<&str>,
+    versions: &str,
+    env: &[(&str, &str)],
+    wrapped: bool,
+) -> Plugin {
     cmd.env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
         .env("PLUGIN_PROTOCOL_VERSIONS", versions)
         .env_remove("CLERK_SECRET_KEY")
@@ -108,6 +153,7 @@ pub fn start_plugin_with_env(
         child,
         socket: PathBuf::from(fields[3]),
         server_cert,
+        wrapped,
     }
 }
 
