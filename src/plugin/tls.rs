@@ -31,9 +31,9 @@ use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::server::{NoServerSessionStorage, WantsServerCert};
 use rustls::sign::{CertifiedKey, SingleCertAndKey};
-use rustls::SignatureScheme;
 use rustls::{
-    ConfigBuilder, DigitallySignedStruct, DistinguishedName, ServerConfig, WantsVerifier,
+    ConfigBuilder, DigitallySignedStruct, DistinguishedName, ServerConfig, SignatureScheme,
+    WantsVerifier,
 };
 
 #[derive(Debug)]
@@ -56,7 +56,9 @@ pub struct ServerTls {
     pub cert_der: Vec<u8>,
 }
 
-/// Builds the TLS server configuration from Terraform's client certificate.
+/// Makes this process's server key and certificate and the two server
+/// configurations around them, the stricter one pinned to Terraform's
+/// client certificate (PEM, from `PLUGIN_CLIENT_CERT`).
 pub fn server_tls(client_cert_pem: &str) -> Result<ServerTls, TlsError> {
     let client_cert = parse_single_cert(client_cert_pem)?;
 
