@@ -36,7 +36,7 @@ async fn every_rpc_over_tls_as_terraform_connects() {
         Some(client_tls(&server_cert, Some((cert, key)))),
     )
     .await
-    .expect("Terraform's certificate is accepted");
+    .expect("the provider serves its parent");
     let mut client = pb::provider_client::ProviderClient::new(channel.clone());
 
     // GetSchema: the full schema, with descriptions and capabilities.

@@ -157,7 +157,9 @@ fn spawn_plugin(
     }
 }
 
-/// Starts the provider with AutoMTLS and connects as Terraform would.
+/// Starts the provider with AutoMTLS and connects as Terraform would: as its
+/// parent, offering Terraform's certificate (which the parent is not asked
+/// for).
 pub async fn start_connected(env: &[(&str, &str)]) -> (Plugin, Channel) {
     let (pem, cert, key) = terraform_style_client_cert();
     let plugin = start_plugin_with_env(Some(&pem), "5", env);
@@ -170,7 +172,7 @@ pub async fn start_connected(env: &[(&str, &str)]) -> (Plugin, Channel) {
         Some(client_tls(&server_cert, Some((cert, key)))),
     )
     .await
-    .expect("Terraform's certificate is accepted");
+    .expect("the provider serves its parent");
     (plugin, channel)
 }
 
