@@ -173,23 +173,34 @@ impl Client {
         self.inner.key.kind()
     }
 
-    /// `GET /v1/instance`.
-    pub async fn get_instance(&self) -> Result<Instance, ApiError> {
-        let reply = self
-            .run(self.bapi_call(Method::GET, "/instance", None)?)
-            .await?;
-        decode_json(&reply, "an instance object")
+    /// `GET /v1{path}` on the Backend API, decoded as JSON.
+    pub async fn get_json(&self, path: &str) -> Result<Value, ApiError> {
+        let reply = self.run(self.bapi_call(Method::GET, path, None)?).await?;
+        decode_json(&reply, "a JSON object")
     }
 
-    /// `PATCH /v1/instance` with the given fields; 2xx (Clerk sends 204) is
-    /// success and any body is ignored.
+    /// `PATCH /v1{path}` with a JSON object. Returns the answer's JSON, or
+    /// `None` when Clerk answers without a body (204).
     ///
-    /// Retrying this PATCH is safe: it sets absolute values, so sending it
-    /// twice leaves the instance as sending it once does.
-    pub async fn update_instance(&self, body: &Map<String, Value>) -> Result<(), ApiError> {
+    /// Retrying is safe for the endpoints the provider patches: they set
+    /// absolute values, so sending the same body twice leaves the instance
+    /// as sending it once does.
+    pub async fn patch_json(
+        &self,
+        path: &str,
+        body: &Map<String, Value>,
+    ) -> Result<Option<Value>, ApiError> {
+        let reply = self.patch(path, body).await?;
+        if reply.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        decode_json(&reply, "a JSON object").map(Some)
+    }
+
+    async fn patch(&self, path: &str, body: &Map<String, Value>) -> Result<Reply, ApiError> {
         let bytes = serde_json::to_vec(body)
             .map_err(|e| ApiError::Config(format!("the request body could not be encoded: {e}")))?;
-        let call = self.bapi_call(Method::PATCH, "/instance", Some(bytes))?;
+        let call = self.bapi_call(Method::PATCH, path, Some(bytes))?;
         if let Some(b) = &call.body {
             self.log_trace(
                 "Clerk API request body",
@@ -200,7 +211,21 @@ impl Client {
                 ],
             );
         }
-        self.run(call).await.map(|_| ())
+        self.run(call).await
+    }
+
+    /// `GET /v1/instance`.
+    pub async fn get_instance(&self) -> Result<Instance, ApiError> {
+        let reply = self
+            .run(self.bapi_call(Method::GET, "/instance", None)?)
+            .await?;
+        decode_json(&reply, "an instance object")
+    }
+
+    /// `PATCH /v1/instance` with the given fields; 2xx (Clerk sends 204) is
+    /// success and any body is ignored.
+    pub async fn update_instance(&self, body: &Map<String, Value>) -> Result<(), ApiError> {
+        self.patch("/instance", body).await.map(|_| ())
     }
 
     /// `GET /v1/domains`: the primary domain and any satellites.
@@ -213,14 +238,15 @@ impl Client {
 
     /// The Frontend API's public `GET /v1/environment` for the instance whose
     /// Frontend API lives at `frontend_api_url` (e.g. a domain's
-    /// `frontend_api_url`). Sent without key, `Origin`, `Referer` or cookies:
-    /// those would make Clerk treat the request as a browser's and refuse it
-    /// on development instances. The API version goes in the query, as
-    /// clerk-js sends it (the header and the query together are refused).
-    pub async fn frontend_environment(
+    /// `frontend_api_url`), as JSON. Sent without key, `Origin`, `Referer` or
+    /// cookies: those would make Clerk treat the request as a browser's and
+    /// refuse it on development instances. The API version goes in the
+    /// query, as clerk-js sends it (the header and the query together are
+    /// refused).
+    pub async fn frontend_environment_json(
         &self,
         frontend_api_url: &str,
-    ) -> Result<Environment, ApiError> {
+    ) -> Result<Value, ApiError> {
         let base = parse_base(frontend_api_url, "Frontend API URL").map_err(ApiError::Config)?;
         let url = format!("{base}/environment?__clerk_api_version={API_VERSION}");
         let call = self.call(Method::GET, url, false, None)?;
@@ -232,6 +258,16 @@ impl Client {
                 detail: "expected an environment object, got another JSON value".into(),
             });
         }
+        Ok(value)
+    }
+
+    /// [`Client::frontend_environment_json`], with the instance settings
+    /// picked out.
+    pub async fn frontend_environment(
+        &self,
+        frontend_api_url: &str,
+    ) -> Result<Environment, ApiError> {
+        let value = self.frontend_environment_json(frontend_api_url).await?;
         Ok(Environment::from_fapi_json(&value))
     }
 
