@@ -12,7 +12,6 @@
 //! - [`clerk`]: the HTTP client for Clerk's APIs.
 
 pub mod clerk;
-pub mod docs;
 pub mod emulator;
 pub mod framework;
 pub mod logging;

@@ -8,7 +8,9 @@
 use std::sync::OnceLock;
 
 use terraform_provider_clerk::provider::config;
-use terraform_provider_clerk::resources::{data_instance, instance_settings};
+use terraform_provider_clerk::resources::instance_settings::SETTINGS;
+use terraform_provider_clerk::resources::singleton::model::{self, State};
+use terraform_provider_clerk::resources::{self, Resource};
 use terraform_provider_clerk::value::{msgpack, Type, Value};
 
 /// Which schema a type comes from, so targets can run that schema's own
@@ -44,9 +46,9 @@ fn build_types() -> Vec<(Kind, Type)> {
         ),
     ]);
     vec![
-        (Kind::Resource, instance_settings::schema().value_type()),
+        (Kind::Resource, resources::resource("clerk_instance_settings").expect("registered").schema().value_type()),
         (Kind::Provider, config::schema().value_type()),
-        (Kind::DataSource, data_instance::schema().value_type()),
+        (Kind::DataSource, resources::data_source("clerk_instance").expect("registered").schema().value_type()),
         (Kind::Other, Type::Dynamic),
         (Kind::Other, Type::list(Type::Dynamic)),
         (Kind::Other, everything),
@@ -72,10 +74,11 @@ pub fn assert_msgpack_round_trip(value: &Value, ty: &Type) {
 pub fn run_schema_checks(kind: Kind, value: &Value) {
     match kind {
         Kind::Resource => {
-            let _ = instance_settings::validate(value);
-            if let Ok(settings) = instance_settings::model::InstanceSettings::from_value(value) {
-                let _ = instance_settings::model::plan(Some(&settings), &settings);
-                let _ = instance_settings::model::patch_body(None, &settings);
+            let resource = resources::resource("clerk_instance_settings").expect("registered");
+            let _ = resource.validate(value);
+            if let Ok(settings) = State::from_value(SETTINGS, value) {
+                let _ = model::plan(SETTINGS, Some(&settings), &settings);
+                let _ = model::patch_body(SETTINGS, None, &settings);
             }
         }
         Kind::Provider => {

@@ -9,7 +9,9 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use terraform_provider_clerk::resources::instance_settings;
+use terraform_provider_clerk::resources::instance_settings::{INSTANCE_SETTINGS, SETTINGS};
+use terraform_provider_clerk::resources::singleton::{model::State, SCHEMA_VERSION};
+use terraform_provider_clerk::resources::Resource;
 use terraform_provider_clerk::value::{json, msgpack, Type};
 
 mod common;
@@ -17,7 +19,7 @@ mod common;
 /// Stored state at version 0 as written, with an attribute from a newer
 /// version, and at the other versions the selector can pick.
 fn seeds() -> Vec<Vec<u8>> {
-    let ty = instance_settings::schema().value_type();
+    let ty = INSTANCE_SETTINGS.schema().value_type();
     let state = json::encode(&common::resource_state(), &ty).expect("seed encodes");
     let mut newer = state.clone();
     newer.pop();
@@ -38,16 +40,16 @@ fuzz_target!(init: common::write_seeds(&seeds()), |data: &[u8]| {
         return;
     };
     let version = i64::from(selector % 4) - 1;
-    let (value, diagnostics) = instance_settings::upgrade(version, raw_json);
+    let (value, diagnostics) = INSTANCE_SETTINGS.upgrade(version, raw_json);
     if diagnostics.has_errors() {
         return;
     }
     assert!(
-        version <= instance_settings::SCHEMA_VERSION,
+        version <= SCHEMA_VERSION,
         "state from a newer schema version was accepted"
     );
     static TYPE: OnceLock<Type> = OnceLock::new();
-    let ty = TYPE.get_or_init(|| instance_settings::schema().value_type());
+    let ty = TYPE.get_or_init(|| INSTANCE_SETTINGS.schema().value_type());
     msgpack::encode(&value, ty).expect("upgraded state encodes");
-    let _ = instance_settings::model::InstanceSettings::from_value(&value);
+    let _ = State::from_value(SETTINGS, &value);
 });

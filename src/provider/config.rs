@@ -83,6 +83,9 @@ pub fn schema() -> Schema {
 /// A configuration ready to build a client from.
 pub struct ProviderConfig {
     pub secret_key: SecretKey,
+    /// Where the key came from, for messages: `secret_key` or
+    /// `CLERK_SECRET_KEY`.
+    pub key_source: &'static str,
     pub api_url: ApiUrl,
     pub retry: RetryPolicy,
     pub drift_detection: bool,
@@ -170,16 +173,16 @@ pub fn parse(config: &Value, env: impl Fn(&str) -> Option<String>) -> Result<Par
         return Ok(Parsed::Deferred);
     }
     let mut diags = Diagnostics::new();
-    let key = match config.get("secret_key").and_then(Value::as_str) {
+    let (key, key_source) = match config.get("secret_key").and_then(Value::as_str) {
         Some(key) => {
             check_key(key, "secret_key")
                 .map_err(|d| Diagnostics::from(d.at(AttributePath::root("secret_key"))))?;
-            key.to_string()
+            (key.to_string(), "secret_key")
         }
         None => match env("CLERK_SECRET_KEY").filter(|k| !k.is_empty()) {
             Some(key) => {
                 check_key(&key, "CLERK_SECRET_KEY").map_err(Diagnostics::from)?;
-                key
+                (key, "CLERK_SECRET_KEY")
             }
             None => {
                 return Err(Diagnostic::error(
@@ -232,6 +235,7 @@ pub fn parse(config: &Value, env: impl Fn(&str) -> Option<String>) -> Result<Par
     match api_url {
         Some(api_url) if !diags.has_errors() => Ok(Parsed::Ready(ProviderConfig {
             secret_key: SecretKey::new(key),
+            key_source,
             api_url,
             retry: RetryPolicy {
                 max_attempts: (max_retries as u32).saturating_add(1),

@@ -1,6 +1,7 @@
 //! The Clerk provider: its configuration, the Clerk client it builds, and
-//! dispatch from Terraform's resource and data source types to the
-//! resource modules.
+//! the resources and data sources of the registry (`resources::RESOURCES`,
+//! `resources::DATA_SOURCES`), found by type name. No method here knows a
+//! resource by name.
 
 pub mod config;
 #[cfg(test)]
@@ -17,7 +18,7 @@ use crate::framework::{
     PlanResponse, Provider, ProviderSchemas, ReadRequest, ReadResponse,
 };
 use crate::logging;
-use crate::resources::{data_instance, instance_settings};
+use crate::resources::{self, Context, DataSource, ReadOptions, Resource};
 use crate::value::Value;
 
 /// Where Terraform finds this provider: `terraform.local/clerk/clerk`.
@@ -25,14 +26,10 @@ pub const SOURCE_ADDRESS: &str = "terraform.local/clerk/clerk";
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-struct Configured {
-    client: Client,
-    read_options: instance_settings::ReadOptions,
-}
-
 pub struct ClerkProvider {
     schemas: ProviderSchemas,
-    configured: RwLock<Option<Arc<Configured>>>,
+    /// Replaced whole by Configure; each RPC works with the one it took.
+    context: RwLock<Arc<Context>>,
     /// Fired by Terraform's Stop; every request in flight races it.
     cancel: CancellationToken,
     env: fn(&str) -> Option<String>,
@@ -50,16 +47,14 @@ impl Default for ClerkProvider {
 
 impl ClerkProvider {
     pub fn with_env(env: fn(&str) -> Option<String>) -> ClerkProvider {
-        let mut resources = BTreeMap::new();
-        resources.insert(
-            instance_settings::TYPE_NAME.to_string(),
-            instance_settings::schema(),
-        );
-        let mut data_sources = BTreeMap::new();
-        data_sources.insert(
-            data_instance::TYPE_NAME.to_string(),
-            data_instance::schema(),
-        );
+        let resources: BTreeMap<String, _> = resources::RESOURCES
+            .iter()
+            .map(|r| (r.type_name().to_string(), r.schema()))
+            .collect();
+        let data_sources: BTreeMap<String, _> = resources::DATA_SOURCES
+            .iter()
+            .map(|d| (d.type_name().to_string(), d.schema()))
+            .collect();
         ClerkProvider {
             schemas: ProviderSchemas {
                 provider: config::schema(),
@@ -67,24 +62,17 @@ impl ClerkProvider {
                 data_sources,
                 plan_destroy: true,
             },
-            configured: RwLock::new(None),
+            context: RwLock::new(Arc::new(Context::unconfigured())),
             cancel: CancellationToken::new(),
             env,
         }
     }
 
-    fn configured(&self) -> Result<Arc<Configured>, Diagnostics> {
-        let guard = self.configured.read().unwrap_or_else(|e| e.into_inner());
-        guard.clone().ok_or_else(|| {
-            Diagnostic::error(
-                "Provider not configured",
-                "The Clerk provider has no usable configuration yet, usually because \
-                 `secret_key` or `api_url` depends on values only known after apply. \
-                 Make them known at plan time (for example from variables), or apply the \
-                 resources they depend on first with `-target`.",
-            )
-            .into()
-        })
+    fn context(&self) -> Arc<Context> {
+        self.context
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -94,6 +82,14 @@ fn unsupported(kind: &str, type_name: &str) -> Diagnostics {
         format!("This provider has no {kind} type named {type_name:?}."),
     )
     .into()
+}
+
+fn resource(type_name: &str) -> Result<&'static dyn Resource, Diagnostics> {
+    resources::resource(type_name).ok_or_else(|| unsupported("resource", type_name))
+}
+
+fn data_source(type_name: &str) -> Result<&'static dyn DataSource, Diagnostics> {
+    resources::data_source(type_name).ok_or_else(|| unsupported("data source", type_name))
 }
 
 impl Provider for ClerkProvider {
@@ -127,6 +123,11 @@ impl Provider for ClerkProvider {
                 ("drift_detection", &config.drift_detection),
             ],
         );
+        let options = ReadOptions {
+            drift_detection: config.drift_detection,
+            stale_read_grace_ms: config.drift_grace.as_millis() as u64,
+        };
+        let key_source = config.key_source;
         let client = Client::new(
             ClientConfig {
                 api_url: config.api_url,
@@ -138,14 +139,8 @@ impl Provider for ClerkProvider {
         );
         match client {
             Ok(client) => {
-                let configured = Arc::new(Configured {
-                    client,
-                    read_options: instance_settings::ReadOptions {
-                        drift_detection: config.drift_detection,
-                        stale_read_grace_ms: config.drift_grace.as_millis() as u64,
-                    },
-                });
-                *self.configured.write().unwrap_or_else(|e| e.into_inner()) = Some(configured);
+                let context = Arc::new(Context::new(client, options, key_source));
+                *self.context.write().unwrap_or_else(|e| e.into_inner()) = context;
                 Diagnostics::new()
             }
             Err(error) => Diagnostic::error(
@@ -157,16 +152,16 @@ impl Provider for ClerkProvider {
     }
 
     fn validate_resource_config(&self, type_name: &str, config: &Value) -> Diagnostics {
-        match type_name {
-            instance_settings::TYPE_NAME => instance_settings::validate(config),
-            _ => unsupported("resource", type_name),
+        match resource(type_name) {
+            Ok(resource) => resource.validate(config),
+            Err(diags) => diags,
         }
     }
 
-    fn validate_data_source_config(&self, type_name: &str, _config: &Value) -> Diagnostics {
-        match type_name {
-            data_instance::TYPE_NAME => Diagnostics::new(),
-            _ => unsupported("data source", type_name),
+    fn validate_data_source_config(&self, type_name: &str, config: &Value) -> Diagnostics {
+        match data_source(type_name) {
+            Ok(data_source) => data_source.validate(config),
+            Err(diags) => diags,
         }
     }
 
@@ -176,56 +171,42 @@ impl Provider for ClerkProvider {
         version: i64,
         raw_json: &[u8],
     ) -> (Value, Diagnostics) {
-        match type_name {
-            instance_settings::TYPE_NAME => instance_settings::upgrade(version, raw_json),
-            _ => (Value::Null, unsupported("resource", type_name)),
+        match resource(type_name) {
+            Ok(resource) => resource.upgrade(version, raw_json),
+            Err(diags) => (Value::Null, diags),
         }
     }
 
     async fn read_resource(&self, request: ReadRequest) -> ReadResponse {
-        let keep = |diagnostics| ReadResponse {
-            new_state: request.current_state.clone(),
-            private: request.private.clone(),
-            diagnostics,
-        };
-        if request.type_name != instance_settings::TYPE_NAME {
-            return keep(unsupported("resource", &request.type_name));
+        match resource(&request.type_name) {
+            Ok(resource) => resource.read(&self.context(), request).await,
+            Err(diagnostics) => ReadResponse {
+                new_state: request.current_state,
+                private: request.private,
+                diagnostics,
+            },
         }
-        let configured = match self.configured() {
-            Ok(configured) => configured,
-            Err(diags) => return keep(diags),
-        };
-        instance_settings::read(&configured.client, configured.read_options, request).await
     }
 
     fn plan_resource_change(&self, request: PlanRequest) -> PlanResponse {
-        if request.type_name != instance_settings::TYPE_NAME {
-            return PlanResponse {
-                diagnostics: unsupported("resource", &request.type_name),
+        match resource(&request.type_name) {
+            Ok(resource) => resource.plan(&request),
+            Err(diagnostics) => PlanResponse {
+                diagnostics,
                 ..Default::default()
-            };
+            },
         }
-        instance_settings::plan(&request)
     }
 
     async fn apply_resource_change(&self, request: ApplyRequest) -> ApplyResponse {
-        let failed = |diagnostics| ApplyResponse {
-            new_state: request.prior_state.clone(),
-            private: request.planned_private.clone(),
-            diagnostics,
-        };
-        if request.type_name != instance_settings::TYPE_NAME {
-            return failed(unsupported("resource", &request.type_name));
+        match resource(&request.type_name) {
+            Ok(resource) => resource.apply(&self.context(), request).await,
+            Err(diagnostics) => ApplyResponse {
+                new_state: request.prior_state,
+                private: request.planned_private,
+                diagnostics,
+            },
         }
-        if request.planned_state.is_null() {
-            // Destroy needs no client: nothing is sent to Clerk.
-            return instance_settings::forget();
-        }
-        let configured = match self.configured() {
-            Ok(configured) => configured,
-            Err(diags) => return failed(diags),
-        };
-        instance_settings::apply(&configured.client, configured.read_options, request).await
     }
 
     async fn import_resource_state(
@@ -233,23 +214,15 @@ impl Provider for ClerkProvider {
         type_name: String,
         id: String,
     ) -> (Vec<ImportedResource>, Diagnostics) {
-        if type_name != instance_settings::TYPE_NAME {
-            return (Vec::new(), unsupported("resource", &type_name));
-        }
-        match self.configured() {
-            Ok(configured) => {
-                instance_settings::import(&configured.client, configured.read_options, id).await
-            }
+        match resource(&type_name) {
+            Ok(resource) => resource.import(&self.context(), id).await,
             Err(diags) => (Vec::new(), diags),
         }
     }
 
-    async fn read_data_source(&self, type_name: String, _config: Value) -> (Value, Diagnostics) {
-        if type_name != data_instance::TYPE_NAME {
-            return (Value::Null, unsupported("data source", &type_name));
-        }
-        match self.configured() {
-            Ok(configured) => data_instance::read(&configured.client).await,
+    async fn read_data_source(&self, type_name: String, config: Value) -> (Value, Diagnostics) {
+        match data_source(&type_name) {
+            Ok(data_source) => data_source.read(&self.context(), config).await,
             Err(diags) => (Value::Null, diags),
         }
     }

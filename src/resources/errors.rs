@@ -4,10 +4,14 @@
 use crate::clerk::ApiError;
 use crate::framework::{AttributePath, Diagnostic, Diagnostics};
 
-use super::instance_settings::settings;
-
 /// `action` completes "Could not …", e.g. "update the instance settings".
 pub fn api_error(action: &str, error: &ApiError) -> Diagnostics {
+    api_error_at(action, error, &[])
+}
+
+/// [`api_error`] for a request about `attributes`: Clerk's errors that name
+/// one of them are attached to it.
+pub fn api_error_at(action: &str, error: &ApiError, attributes: &[&str]) -> Diagnostics {
     let summary = format!("Could not {action}");
     let trace = error
         .trace_id()
@@ -54,7 +58,7 @@ pub fn api_error(action: &str, error: &ApiError) -> Diagnostics {
             ),
         );
         if let Some(param) = clerk_error.param_name.as_deref() {
-            if settings::setting(param).is_some() {
+            if attributes.contains(&param) {
                 diag = diag.at(AttributePath::root(param));
             }
         }

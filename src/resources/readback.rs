@@ -1,100 +1,175 @@
-//! Reading what Clerk reports about an instance: always the Backend API's
-//! `GET /v1/instance`, and with drift detection also the primary domain
-//! (`GET /v1/domains`) and the Frontend API's `GET /v1/environment`.
+//! Reading what Clerk reports for a singleton's settings, from the sources
+//! its table names: always the instance itself (`GET /v1/instance`, which
+//! also identifies the key's instance) and the resource's own endpoint;
+//! with drift detection also the primary domain and the Frontend API
+//! environment. Sources are read concurrently and shared through the
+//! context, so several resources refreshed together ask each once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::clerk::{ApiError, Client, Domain, Environment, Instance};
+use serde_json::Value as Json;
+
+use crate::clerk::{ApiError, Instance};
 use crate::framework::{Diagnostic, Diagnostics};
 
-use super::instance_settings::model::SettingValue;
+use super::context::Configured;
+use super::singleton::model::SettingValue;
+use super::singleton::setting::{Read, Source, Transform};
+use super::singleton::Singleton;
 
 /// What Clerk reported, by setting name. A setting with no entry could not
-/// be read (write-only, or its source was unavailable).
+/// be read (write-only, not asked for, or its source was unavailable).
 pub struct Observed {
     pub instance: Instance,
     pub settings: BTreeMap<&'static str, SettingValue>,
 }
 
-/// Reads the instance, and with `extended` the domain and environment.
-/// Failing to read the extended sources is a warning, never an error: the
-/// caller keeps what it had for those settings.
-pub async fn observe(client: &Client, extended: bool) -> Result<(Observed, Diagnostics), ApiError> {
-    let instance = client.get_instance().await?;
-    let mut settings = BTreeMap::new();
-    // Clerk reports an empty list as null.
-    let origins = instance.allowed_origins.clone().unwrap_or_default();
-    settings.insert(
-        "allowed_origins",
-        SettingValue::StringSet(origins.into_iter().collect()),
-    );
-    let mut diags = Diagnostics::new();
-    if extended {
-        match read_extended(client).await {
-            Ok((domain, environment)) => {
-                settings.extend(extended_settings(&domain, &environment));
-            }
-            Err(error) => diags.push(Diagnostic::warning(
-                "Could not read settings for drift detection",
-                format!(
-                    "Reading the instance's domain or its Frontend API environment failed: \
-                     {error}.\n\nSettings other than allowed_origins keep the values in state \
-                     for this run, so changes made outside Terraform may not show. \
-                     Nothing else is affected; the next refresh tries again."
-                ),
-            )),
+/// Who is reading, which decides how an unavailable optional source is
+/// explained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A resource refresh or import: unread settings keep their state.
+    Resource,
+    /// A data source: unread settings are null.
+    DataSource,
+}
+
+/// Picks one setting's value out of a source's answer. `None` when the
+/// field is absent or has another type.
+pub fn extract(
+    kind: super::singleton::setting::Kind,
+    read: Read,
+    answer: &Json,
+) -> Option<SettingValue> {
+    let Read::From {
+        pointer, transform, ..
+    } = read
+    else {
+        return None;
+    };
+    let value = SettingValue::from_json(kind, answer.pointer(pointer)?)?;
+    match (transform, value) {
+        (Transform::Not, SettingValue::Bool(b)) => Some(SettingValue::Bool(!b)),
+        (Transform::Not, _) => None,
+        (Transform::Same, value) => Some(value),
+    }
+}
+
+/// Reads the instance and every source the table needs; with `extended`
+/// also the sources that need drift detection. An optional source that
+/// fails is a warning, never an error: its settings are left out.
+pub async fn observe(
+    cx: &Configured,
+    singleton: &Singleton,
+    extended: bool,
+    purpose: Purpose,
+) -> Result<(Observed, Diagnostics), ApiError> {
+    let wanted: BTreeSet<Source> = singleton
+        .settings
+        .iter()
+        .filter_map(|s| s.source())
+        .filter(|s| extended || !s.needs_drift_detection())
+        .collect();
+    let want = |source| wanted.contains(&source);
+    let own = async {
+        if want(Source::Own) {
+            cx.get(singleton.path).await.map(Some)
+        } else {
+            Ok(None)
         }
+    };
+    let domain = async {
+        if want(Source::PrimaryDomain) {
+            Some(cx.primary_domain().await)
+        } else {
+            None
+        }
+    };
+    let environment = async {
+        if want(Source::Environment) {
+            Some(cx.environment().await.map(|e| Json::clone(&e)))
+        } else {
+            None
+        }
+    };
+    let (instance, own, domain, environment) =
+        tokio::join!(cx.get("/instance"), own, domain, environment);
+    let instance_json = instance?;
+    let instance: Instance = serde_json::from_value(Json::clone(&instance_json)).map_err(|e| {
+        ApiError::InvalidResponse {
+            status: 200,
+            detail: format!("expected an instance object: {e}"),
+        }
+    })?;
+    let own = own?;
+
+    let mut answers: BTreeMap<Source, Json> = BTreeMap::new();
+    answers.insert(Source::Instance, Json::clone(&instance_json));
+    if let Some(own) = own {
+        answers.insert(Source::Own, Json::clone(&own));
+    }
+    let mut failures = Vec::new();
+    for (source, outcome) in [
+        (Source::PrimaryDomain, domain),
+        (Source::Environment, environment),
+    ] {
+        match outcome {
+            Some(Ok(answer)) => {
+                answers.insert(source, answer);
+            }
+            Some(Err(error)) => failures.push((source, error)),
+            None => {}
+        }
+    }
+
+    let mut settings = BTreeMap::new();
+    for setting in singleton.settings {
+        let Some(source) = setting.source() else {
+            continue;
+        };
+        if let Some(value) = answers
+            .get(&source)
+            .and_then(|answer| extract(setting.kind, setting.read, answer))
+        {
+            settings.insert(setting.name, value);
+        }
+    }
+
+    let mut diags = Diagnostics::new();
+    if let Some((_, error)) = failures.first() {
+        let unread: Vec<&str> = singleton
+            .settings
+            .iter()
+            .filter(|s| {
+                s.source()
+                    .is_some_and(|src| failures.iter().any(|(f, _)| *f == src))
+            })
+            .map(|s| s.name)
+            .collect();
+        diags.push(unavailable_warning(purpose, &unread, error));
     }
     Ok((Observed { instance, settings }, diags))
 }
 
-async fn read_extended(client: &Client) -> Result<(Domain, Environment), ApiError> {
-    let domains = client.list_domains().await?;
-    let primary = domains
-        .into_iter()
-        .find(|d| !d.is_satellite)
-        .ok_or_else(|| ApiError::InvalidResponse {
-            status: 200,
-            detail: "Clerk listed no primary domain for the instance".to_string(),
-        })?;
-    let environment = client
-        .frontend_environment(&primary.frontend_api_url)
-        .await?;
-    Ok((primary, environment))
-}
-
-/// Maps the domain and environment onto settings. Clerk stores `""` as no
-/// value and reports it as null, so null reads back as `""`.
-pub fn extended_settings(
-    domain: &Domain,
-    env: &Environment,
-) -> BTreeMap<&'static str, SettingValue> {
-    let mut settings = BTreeMap::new();
-    settings.insert(
-        "development_origin",
-        SettingValue::String(domain.development_origin.clone().unwrap_or_default()),
-    );
-    settings.insert(
-        "support_email",
-        SettingValue::String(env.support_email.clone().unwrap_or_default()),
-    );
-    settings.insert(
-        "clerk_js_version",
-        SettingValue::String(env.clerk_js_version.clone().unwrap_or_default()),
-    );
-    let booleans = [
-        ("test_mode", env.test_mode),
-        ("hibp", env.hibp),
-        ("url_based_session_syncing", env.url_based_session_syncing),
-        (
-            "enhanced_email_deliverability",
-            env.enhanced_email_deliverability,
+fn unavailable_warning(purpose: Purpose, unread: &[&str], error: &ApiError) -> Diagnostic {
+    let names = unread.join(", ");
+    match purpose {
+        Purpose::Resource => Diagnostic::warning(
+            "Could not read settings for drift detection",
+            format!(
+                "Reading the instance's domain or its Frontend API environment failed: \
+                 {error}.\n\nThese settings keep the values in state for this run, so changes \
+                 made outside Terraform may not show: {names}. Nothing else is affected; the next \
+                 refresh tries again."
+            ),
         ),
-    ];
-    for (name, value) in booleans {
-        if let Some(value) = value {
-            settings.insert(name, SettingValue::Bool(value));
-        }
+        Purpose::DataSource => Diagnostic::warning(
+            "Some instance settings could not be read",
+            format!(
+                "Reading the instance's domain or its Frontend API environment failed: \
+                 {error}.\n\nThese attributes are null in this read: {names}. Everything else was \
+                 read; the next read tries again."
+            ),
+        ),
     }
-    settings
 }

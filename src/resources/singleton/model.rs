@@ -1,27 +1,31 @@
-//! Typed instance settings and the pure functions of the resource: from
-//! Terraform values to settings, from prior state and configuration to a
-//! plan, from a plan to the PATCH body, and from what Clerk reports to a
-//! refreshed state.
+//! The pure functions of the singleton engine: from Terraform values to
+//! typed settings, from prior state and configuration to a plan, from a
+//! plan to the PATCH body, and from what Clerk reports to a refreshed
+//! state. Every function takes the resource's settings table.
 //!
 //! The rules, in one place:
 //! - A setting that is null in the configuration is not managed: it is
 //!   never sent, and its planned value is its prior one (null on create).
 //! - The PATCH body holds exactly the settings whose planned value differs
-//!   from the prior state (every non-null one on create). `""` and `false`
-//!   are values and are sent.
+//!   from the prior state (every non-null one on create). `""`, `false`,
+//!   `0` and `[]` are values and are sent.
 //! - Refresh only updates settings that are managed (non-null in state).
+//! - A read from an edge-cached source that shows exactly the value an
+//!   apply replaced, within the grace period, is stale, not drift. Nothing
+//!   else is ever explained away.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::settings::{Kind, SETTINGS};
+use super::setting::{Kind, Setting};
 use crate::value::Value;
 
 /// A known value of one setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SettingValue {
     Bool(bool),
+    Int(i64),
     String(String),
     StringSet(BTreeSet<String>),
 }
@@ -30,6 +34,7 @@ impl SettingValue {
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             SettingValue::Bool(b) => serde_json::Value::Bool(*b),
+            SettingValue::Int(i) => serde_json::Value::from(*i),
             SettingValue::String(s) => serde_json::Value::String(s.clone()),
             SettingValue::StringSet(set) => set.iter().cloned().collect(),
         }
@@ -38,6 +43,7 @@ impl SettingValue {
     pub fn to_value(&self) -> Value {
         match self {
             SettingValue::Bool(b) => Value::Bool(*b),
+            SettingValue::Int(i) => Value::int(*i),
             SettingValue::String(s) => Value::String(s.clone()),
             SettingValue::StringSet(set) => {
                 Value::Set(set.iter().map(|s| Value::String(s.clone())).collect())
@@ -45,17 +51,34 @@ impl SettingValue {
         }
     }
 
-    /// Reads a value of `kind` back from JSON, as kept in private state.
+    /// Reads a value of `kind` from JSON, as Clerk answers it or as kept in
+    /// private state. `null` is no value for booleans and integers, and
+    /// the empty value for strings and sets: Clerk stores `""` and `[]` as
+    /// nothing and reports them as null.
     pub fn from_json(kind: Kind, json: &serde_json::Value) -> Option<SettingValue> {
+        use serde_json::Value as J;
         match (kind, json) {
-            (Kind::Bool, serde_json::Value::Bool(b)) => Some(SettingValue::Bool(*b)),
-            (Kind::String, serde_json::Value::String(s)) => Some(SettingValue::String(s.clone())),
-            (Kind::StringSet, serde_json::Value::Array(items)) => items
+            (Kind::Bool, J::Bool(b)) => Some(SettingValue::Bool(*b)),
+            (Kind::Int, J::Number(n)) => n.as_i64().map(SettingValue::Int),
+            (Kind::String, J::String(s)) => Some(SettingValue::String(s.clone())),
+            (Kind::String, J::Null) => Some(SettingValue::String(String::new())),
+            (Kind::StringSet, J::Array(items)) => items
                 .iter()
                 .map(|item| item.as_str().map(str::to_string))
                 .collect::<Option<BTreeSet<_>>>()
                 .map(SettingValue::StringSet),
+            (Kind::StringSet, J::Null) => Some(SettingValue::StringSet(BTreeSet::new())),
             _ => None,
+        }
+    }
+
+    /// The value in a plan's words, for warnings.
+    pub fn display(&self) -> String {
+        match self {
+            SettingValue::Bool(b) => b.to_string(),
+            SettingValue::Int(i) => i.to_string(),
+            SettingValue::String(s) => format!("{s:?}"),
+            SettingValue::StringSet(set) => format!("{set:?}"),
         }
     }
 }
@@ -86,6 +109,10 @@ impl Field {
         }
     }
 
+    pub fn string(text: impl Into<String>) -> Field {
+        Field::Known(SettingValue::String(text.into()))
+    }
+
     fn from_value(kind: Kind, value: Option<&Value>, name: &str) -> Result<Field, String> {
         let value = value.unwrap_or(&Value::Null);
         if value.is_null() {
@@ -97,6 +124,13 @@ impl Field {
         let wrong = || format!("{name} has an unexpected type");
         match kind {
             Kind::Bool => value.as_bool().map(SettingValue::Bool).ok_or_else(wrong),
+            Kind::Int => match value.as_number() {
+                Some(number) => number
+                    .as_i64()
+                    .map(SettingValue::Int)
+                    .ok_or_else(|| format!("{name} must be a whole number")),
+                None => Err(wrong()),
+            },
             Kind::String => value
                 .as_str()
                 .map(|s| SettingValue::String(s.to_string()))
@@ -115,25 +149,25 @@ impl Field {
     }
 }
 
-/// The whole resource: its computed identity and the nine settings.
+/// A whole singleton resource: its computed identity and its settings.
 #[derive(Debug, Clone, PartialEq)]
-pub struct InstanceSettings {
+pub struct State {
     pub id: Field,
     pub environment_type: Field,
     pub settings: BTreeMap<&'static str, Field>,
 }
 
-impl InstanceSettings {
+impl State {
     /// Decodes an object value that conforms to the resource schema.
-    pub fn from_value(value: &Value) -> Result<InstanceSettings, String> {
+    pub fn from_value(table: &'static [Setting], value: &Value) -> Result<State, String> {
         let mut settings = BTreeMap::new();
-        for setting in SETTINGS {
+        for setting in table {
             settings.insert(
                 setting.name,
                 Field::from_value(setting.kind, value.get(setting.name), setting.name)?,
             );
         }
-        Ok(InstanceSettings {
+        Ok(State {
             id: Field::from_value(Kind::String, value.get("id"), "id")?,
             environment_type: Field::from_value(
                 Kind::String,
@@ -144,7 +178,7 @@ impl InstanceSettings {
         })
     }
 
-    pub fn to_value(&self) -> Value {
+    pub fn to_value(&self, table: &[Setting]) -> Value {
         let mut attributes: Vec<(String, Value)> = vec![
             ("id".to_string(), self.id.to_value()),
             (
@@ -152,7 +186,7 @@ impl InstanceSettings {
                 self.environment_type.to_value(),
             ),
         ];
-        for setting in SETTINGS {
+        for setting in table {
             attributes.push((setting.name.to_string(), self.get(setting.name).to_value()));
         }
         Value::object(attributes)
@@ -168,15 +202,22 @@ impl InstanceSettings {
             _ => None,
         }
     }
+
+    pub fn environment(&self) -> Option<&str> {
+        match &self.environment_type {
+            Field::Known(SettingValue::String(env)) => Some(env),
+            _ => None,
+        }
+    }
 }
 
 /// The planned state. On create every setting is the config's (null stays
 /// null: not managed) and the identity is unknown until apply; on update a
 /// setting left out of the config keeps its prior value.
-pub fn plan(prior: Option<&InstanceSettings>, config: &InstanceSettings) -> InstanceSettings {
+pub fn plan(table: &'static [Setting], prior: Option<&State>, config: &State) -> State {
     let unknown = || Field::Unknown(Value::Unknown);
     let mut settings = BTreeMap::new();
-    for setting in SETTINGS {
+    for setting in table {
         let configured = config.get(setting.name);
         let planned = match (configured, prior) {
             (Field::Null, Some(prior)) => prior.get(setting.name).clone(),
@@ -185,12 +226,12 @@ pub fn plan(prior: Option<&InstanceSettings>, config: &InstanceSettings) -> Inst
         settings.insert(setting.name, planned);
     }
     match prior {
-        Some(prior) => InstanceSettings {
+        Some(prior) => State {
             id: prior.id.clone(),
             environment_type: prior.environment_type.clone(),
             settings,
         },
-        None => InstanceSettings {
+        None => State {
             id: unknown(),
             environment_type: unknown(),
             settings,
@@ -198,50 +239,84 @@ pub fn plan(prior: Option<&InstanceSettings>, config: &InstanceSettings) -> Inst
     }
 }
 
-/// The settings an apply of `planned` over `prior` sends, by name.
-pub fn changed_settings<'a>(
-    prior: Option<&InstanceSettings>,
-    planned: &'a InstanceSettings,
-) -> Vec<&'a str> {
-    SETTINGS
+/// The settings an apply of `planned` over `prior` sends.
+pub fn changed_settings<'t>(
+    table: &'t [Setting],
+    prior: Option<&State>,
+    planned: &State,
+) -> Vec<&'t Setting> {
+    table
         .iter()
-        .map(|s| s.name)
-        .filter(|name| {
-            let planned = planned.get(name);
-            !matches!(planned, Field::Null) && prior.is_none_or(|prior| prior.get(name) != planned)
+        .filter(|s| {
+            let planned = planned.get(s.name);
+            !matches!(planned, Field::Null)
+                && prior.is_none_or(|prior| prior.get(s.name) != planned)
         })
         .collect()
 }
 
-/// The `PATCH /v1/instance` body: exactly the changed settings, with the
-/// attribute names as keys. Fails if a value is still unknown, which
-/// Terraform never allows at apply.
+/// The PATCH body: exactly the changed settings, with the attribute names
+/// as keys. Fails if a value is still unknown, which Terraform never
+/// allows at apply.
 pub fn patch_body(
-    prior: Option<&InstanceSettings>,
-    planned: &InstanceSettings,
+    table: &[Setting],
+    prior: Option<&State>,
+    planned: &State,
 ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
     let mut body = serde_json::Map::new();
-    for name in changed_settings(prior, planned) {
-        match planned.get(name) {
+    for setting in changed_settings(table, prior, planned) {
+        match planned.get(setting.name) {
             Field::Known(value) => {
-                body.insert(name.to_string(), value.to_json());
+                body.insert(setting.name.to_string(), value.to_json());
             }
-            _ => return Err(format!("{name} is still unknown at apply")),
+            _ => return Err(format!("{} is still unknown at apply", setting.name)),
         }
     }
     Ok(body)
 }
 
-/// What the last apply changed, kept in the resource's private state so a
-/// refresh can tell a stale read (Clerk's caches still serving the value
-/// the apply replaced) from a real change made elsewhere.
+/// The `""` a plan will send, each with the value it clears when state
+/// knows it: `(setting, cleared)`.
+pub fn cleared_strings<'t>(
+    table: &'t [Setting],
+    prior: Option<&State>,
+    planned: &State,
+) -> Vec<(&'t str, Option<SettingValue>)> {
+    changed_settings(table, prior, planned)
+        .into_iter()
+        .filter(|s| planned.get(s.name) == &Field::Known(SettingValue::String(String::new())))
+        .map(|s| {
+            let cleared = prior.and_then(|p| p.get(s.name).known()).cloned();
+            (s.name, cleared)
+        })
+        .collect()
+}
+
+/// One value an apply replaced, remembered for the stale-read rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replaced {
+    pub setting: String,
+    /// The value before the apply; `None` when it was not known.
+    pub previous: Option<serde_json::Value>,
+    /// Milliseconds since the Unix epoch when that apply finished.
+    pub at_ms: u64,
+}
+
+/// What recent applies replaced in edge-cached settings, kept in the
+/// resource's private state so a refresh can tell a stale read (Clerk's
+/// cache still serving a replaced value) from a real change made
+/// elsewhere. Each entry has its own clock: a second apply within the
+/// grace period adds to the first's entries instead of replacing them.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AppliedChanges {
-    /// Milliseconds since the Unix epoch when the apply finished.
-    pub applied_at_ms: u64,
-    /// Each changed setting's value before the apply; `None` when it was
-    /// not known (the setting was not managed before).
-    pub replaced: BTreeMap<String, Option<serde_json::Value>>,
+    pub replaced: Vec<Replaced>,
+}
+
+/// The private-state layout of version 0.1.0: one clock for all entries.
+#[derive(Deserialize)]
+struct AppliedChangesV1 {
+    applied_at_ms: u64,
+    replaced: BTreeMap<String, Option<serde_json::Value>>,
 }
 
 /// How long after an apply a read that still shows the replaced value is
@@ -250,8 +325,26 @@ pub struct AppliedChanges {
 pub const DEFAULT_STALE_READ_GRACE_MS: u64 = 120_000;
 
 impl AppliedChanges {
+    /// Reads private state; anything unreadable is no entries (at worst a
+    /// stale read then shows as drift, never the other way round).
     pub fn from_private(private: &[u8]) -> AppliedChanges {
-        serde_json::from_slice(private).unwrap_or_default()
+        if let Ok(changes) = serde_json::from_slice::<AppliedChanges>(private) {
+            return changes;
+        }
+        match serde_json::from_slice::<AppliedChangesV1>(private) {
+            Ok(old) => AppliedChanges {
+                replaced: old
+                    .replaced
+                    .into_iter()
+                    .map(|(setting, previous)| Replaced {
+                        setting,
+                        previous,
+                        at_ms: old.applied_at_ms,
+                    })
+                    .collect(),
+            },
+            Err(_) => AppliedChanges::default(),
+        }
     }
 
     pub fn to_private(&self) -> Vec<u8> {
@@ -261,56 +354,70 @@ impl AppliedChanges {
         serde_json::to_vec(self).unwrap_or_default()
     }
 
-    /// Whether `observed` for `name` is explained by a cache that has not
-    /// caught up with the last apply yet.
+    /// Keeps only the entries still inside their grace period.
+    fn live(&self, now_ms: u64, grace_ms: u64) -> impl Iterator<Item = &Replaced> {
+        self.replaced
+            .iter()
+            .filter(move |e| now_ms.saturating_sub(e.at_ms) < grace_ms)
+    }
+
+    /// Whether `observed` for `setting` is explained by a cache that has
+    /// not caught up with an apply yet: the source is edge-cached and an
+    /// apply inside the grace period replaced exactly that value (or a
+    /// value that was not known).
     pub fn is_stale_read(
         &self,
-        name: &str,
+        setting: &Setting,
         observed: &SettingValue,
-        kind: Kind,
         now_ms: u64,
         grace_ms: u64,
     ) -> bool {
-        if now_ms.saturating_sub(self.applied_at_ms) >= grace_ms {
+        if !setting.source().is_some_and(|s| s.edge_cached()) {
             return false;
         }
-        match self.replaced.get(name) {
-            None => false,
-            // The value before the apply is unknown: within the window any
-            // disagreement is treated as the cache lagging.
-            Some(None) => true,
-            Some(Some(previous)) => {
-                SettingValue::from_json(kind, previous).as_ref() == Some(observed)
-            }
-        }
+        self.live(now_ms, grace_ms)
+            .filter(|e| e.setting == setting.name)
+            .any(|e| match &e.previous {
+                None => true,
+                Some(previous) => {
+                    SettingValue::from_json(setting.kind, previous).as_ref() == Some(observed)
+                }
+            })
     }
 }
 
-/// Records what an apply replaces, for [`AppliedChanges::is_stale_read`].
-pub fn applied_changes(
-    prior: Option<&InstanceSettings>,
-    planned: &InstanceSettings,
+/// Adds what an apply of `planned` over `before` replaces to `pending`
+/// (the entries of earlier applies, dropped once their own grace period
+/// has ended), for [`AppliedChanges::is_stale_read`]. Only edge-cached
+/// settings are remembered: other sources are read as they are.
+pub fn record_applied(
+    table: &[Setting],
+    pending: &AppliedChanges,
+    before: Option<&State>,
+    planned: &State,
     now_ms: u64,
+    grace_ms: u64,
 ) -> AppliedChanges {
-    let replaced = changed_settings(prior, planned)
-        .into_iter()
-        .map(|name| {
-            let previous = prior
-                .and_then(|p| p.get(name).known())
-                .map(SettingValue::to_json);
-            (name.to_string(), previous)
-        })
-        .collect();
-    AppliedChanges {
-        applied_at_ms: now_ms,
-        replaced,
+    let mut replaced: Vec<Replaced> = pending.live(now_ms, grace_ms).cloned().collect();
+    for setting in changed_settings(table, before, planned) {
+        if !setting.source().is_some_and(|s| s.edge_cached()) {
+            continue;
+        }
+        replaced.push(Replaced {
+            setting: setting.name.to_string(),
+            previous: before
+                .and_then(|p| p.get(setting.name).known())
+                .map(SettingValue::to_json),
+            at_ms: now_ms,
+        });
     }
+    AppliedChanges { replaced }
 }
 
 /// The outcome of comparing state with what Clerk reports.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refreshed {
-    pub state: InstanceSettings,
+    pub state: State,
     /// Settings whose value changed outside Terraform.
     pub drifted: Vec<&'static str>,
     /// Settings whose reported value was taken as a stale read.
@@ -323,7 +430,8 @@ pub struct Refreshed {
 /// reported a value, unless the report is explained as a stale read.
 /// Settings Clerk did not report (`observed` has no entry) keep their state.
 pub fn refresh(
-    state: &InstanceSettings,
+    table: &'static [Setting],
+    state: &State,
     observed: &BTreeMap<&'static str, SettingValue>,
     applied: &AppliedChanges,
     now_ms: u64,
@@ -332,33 +440,30 @@ pub fn refresh(
     let mut next = state.clone();
     let mut drifted = Vec::new();
     let mut stale = Vec::new();
-    let mut still_pending = AppliedChanges {
-        applied_at_ms: applied.applied_at_ms,
-        replaced: BTreeMap::new(),
+    let mut still_pending = AppliedChanges::default();
+    let mut keep = |name: &str| {
+        still_pending.replaced.extend(
+            applied
+                .live(now_ms, grace_ms)
+                .filter(|e| e.setting == name)
+                .cloned(),
+        );
     };
-    for setting in SETTINGS {
+    for setting in table {
         let Field::Known(current) = state.get(setting.name) else {
             continue;
         };
         let Some(reported) = observed.get(setting.name) else {
-            if let Some(entry) = applied.replaced.get(setting.name) {
-                still_pending
-                    .replaced
-                    .insert(setting.name.to_string(), entry.clone());
-            }
+            keep(setting.name);
             continue;
         };
         if reported == current {
             // Converged: nothing left to wait for on this setting.
             continue;
         }
-        if applied.is_stale_read(setting.name, reported, setting.kind, now_ms, grace_ms) {
+        if applied.is_stale_read(setting, reported, now_ms, grace_ms) {
             stale.push(setting.name);
-            if let Some(entry) = applied.replaced.get(setting.name) {
-                still_pending
-                    .replaced
-                    .insert(setting.name.to_string(), entry.clone());
-            }
+            keep(setting.name);
             continue;
         }
         drifted.push(setting.name);

@@ -1,14 +1,17 @@
-//! Tables for the resource's pure logic: plan, body, refresh, validation.
+//! Tables for the engine's pure logic (plan, body, refresh, validation),
+//! run on the `clerk_instance_settings` and `clerk_instance_restrictions`
+//! tables.
 
 use std::collections::BTreeMap;
 
 use super::model::{
-    self, AppliedChanges, Field, InstanceSettings, SettingValue,
-    DEFAULT_STALE_READ_GRACE_MS as GRACE,
+    self, AppliedChanges, Field, SettingValue, State, DEFAULT_STALE_READ_GRACE_MS as GRACE,
 };
-use super::settings::{Kind, SETTINGS};
+use super::setting::Kind;
 use super::*;
 use crate::framework::{PathStep, PlanRequest, Severity};
+use crate::resources::instance_restrictions::INSTANCE_RESTRICTIONS;
+use crate::resources::instance_settings::{INSTANCE_SETTINGS as R, SETTINGS};
 
 fn s(text: &str) -> Value {
     Value::String(text.to_string())
@@ -28,11 +31,11 @@ fn object(pairs: &[(&str, Value)]) -> Value {
     Value::Object(attributes)
 }
 
-fn settings(pairs: &[(&str, Value)]) -> InstanceSettings {
-    InstanceSettings::from_value(&object(pairs)).unwrap()
+fn settings(pairs: &[(&str, Value)]) -> State {
+    State::from_value(SETTINGS, &object(pairs)).unwrap()
 }
 
-fn state(pairs: &[(&str, Value)]) -> InstanceSettings {
+fn state(pairs: &[(&str, Value)]) -> State {
     let mut all = vec![("id", s("ins_1")), ("environment_type", s("development"))];
     all.extend(pairs.iter().cloned());
     settings(&all)
@@ -45,7 +48,7 @@ fn origins(items: &[&str]) -> Value {
 #[test]
 fn create_plans_config_values_and_unknown_identity() {
     let config = settings(&[("test_mode", Value::Bool(false)), ("support_email", s(""))]);
-    let planned = model::plan(None, &config);
+    let planned = model::plan(SETTINGS, None, &config);
     assert_eq!(planned.id, Field::Unknown(Value::Unknown));
     assert_eq!(planned.environment_type, Field::Unknown(Value::Unknown));
     assert_eq!(
@@ -71,8 +74,8 @@ fn create_body_holds_exactly_the_configured_settings() {
             origins(&["https://b.example", "https://a.example"]),
         ),
     ]);
-    let planned = model::plan(None, &config);
-    let body = model::patch_body(None, &planned).unwrap();
+    let planned = model::plan(SETTINGS, None, &config);
+    let body = model::patch_body(SETTINGS, None, &planned).unwrap();
     assert_eq!(
         serde_json::Value::Object(body),
         serde_json::json!({
@@ -95,10 +98,10 @@ fn update_sends_only_what_differs_and_keeps_omitted_values() {
         ("test_mode", Value::Bool(true)),
         ("clerk_js_version", s("^5.1")),
     ]);
-    let planned = model::plan(Some(&prior), &config);
+    let planned = model::plan(SETTINGS, Some(&prior), &config);
     assert_eq!(planned.id, prior.id);
     assert_eq!(planned.get("hibp"), &Field::Known(SettingValue::Bool(true)));
-    let body = model::patch_body(Some(&prior), &planned).unwrap();
+    let body = model::patch_body(SETTINGS, Some(&prior), &planned).unwrap();
     assert_eq!(
         serde_json::Value::Object(body),
         serde_json::json!({"clerk_js_version": "^5.1"})
@@ -111,9 +114,9 @@ fn removing_everything_from_config_plans_no_change() {
         ("test_mode", Value::Bool(true)),
         ("support_email", s("a@b.co")),
     ]);
-    let planned = model::plan(Some(&prior), &settings(&[]));
+    let planned = model::plan(SETTINGS, Some(&prior), &settings(&[]));
     assert_eq!(planned, prior);
-    assert!(model::patch_body(Some(&prior), &planned)
+    assert!(model::patch_body(SETTINGS, Some(&prior), &planned)
         .unwrap()
         .is_empty());
 }
@@ -128,8 +131,8 @@ fn set_order_does_not_make_a_change() {
         "allowed_origins",
         origins(&["https://b.example", "https://a.example"]),
     )]);
-    let planned = model::plan(Some(&prior), &config);
-    assert!(model::patch_body(Some(&prior), &planned)
+    let planned = model::plan(SETTINGS, Some(&prior), &config);
+    assert!(model::patch_body(SETTINGS, Some(&prior), &planned)
         .unwrap()
         .is_empty());
 }
@@ -144,8 +147,8 @@ fn empty_set_and_false_are_sent() {
         ("allowed_origins", Value::Set(vec![])),
         ("hibp", Value::Bool(false)),
     ]);
-    let planned = model::plan(Some(&prior), &config);
-    let body = model::patch_body(Some(&prior), &planned).unwrap();
+    let planned = model::plan(SETTINGS, Some(&prior), &config);
+    let body = model::patch_body(SETTINGS, Some(&prior), &planned).unwrap();
     assert_eq!(
         serde_json::Value::Object(body),
         serde_json::json!({"allowed_origins": [], "hibp": false})
@@ -159,11 +162,11 @@ fn unknown_config_is_planned_verbatim_and_refused_at_apply() {
         ("allowed_origins", partly.clone()),
         ("support_email", Value::Unknown),
     ]);
-    let planned = model::plan(None, &config);
-    let value = planned.to_value();
+    let planned = model::plan(SETTINGS, None, &config);
+    let value = planned.to_value(SETTINGS);
     assert_eq!(value.get("allowed_origins"), Some(&partly));
     assert_eq!(value.get("support_email"), Some(&Value::Unknown));
-    assert!(model::patch_body(None, &planned).is_err());
+    assert!(model::patch_body(SETTINGS, None, &planned).is_err());
 }
 
 #[test]
@@ -175,21 +178,19 @@ fn values_round_trip_through_terraform_values() {
         ("hibp", Value::Bool(false)),
         ("support_email", s("")),
     ]);
-    let decoded = InstanceSettings::from_value(&original).unwrap();
-    assert_eq!(decoded.to_value(), original);
+    let decoded = State::from_value(SETTINGS, &original).unwrap();
+    assert_eq!(decoded.to_value(SETTINGS), original);
 }
 
 #[test]
 fn wrong_shapes_are_errors_not_panics() {
-    assert!(InstanceSettings::from_value(&object(&[("hibp", s("yes"))])).is_err());
-    assert!(InstanceSettings::from_value(&object(&[(
-        "allowed_origins",
-        Value::Set(vec![Value::Null])
-    )]))
+    assert!(State::from_value(SETTINGS, &object(&[("hibp", s("yes"))])).is_err());
+    assert!(State::from_value(
+        SETTINGS,
+        &object(&[("allowed_origins", Value::Set(vec![Value::Null]))])
+    )
     .is_err());
-    assert!(
-        InstanceSettings::from_value(&object(&[("support_email", Value::Bool(true))])).is_err()
-    );
+    assert!(State::from_value(SETTINGS, &object(&[("support_email", Value::Bool(true))])).is_err());
 }
 
 fn observed(pairs: &[(&'static str, SettingValue)]) -> BTreeMap<&'static str, SettingValue> {
@@ -206,7 +207,14 @@ fn refresh_updates_only_managed_settings() {
         ),
         ("test_mode", SettingValue::Bool(true)),
     ]);
-    let refreshed = model::refresh(&current, &report, &AppliedChanges::default(), 1_000, GRACE);
+    let refreshed = model::refresh(
+        SETTINGS,
+        &current,
+        &report,
+        &AppliedChanges::default(),
+        1_000,
+        GRACE,
+    );
     assert_eq!(refreshed.drifted, ["allowed_origins"]);
     assert_eq!(
         refreshed.state.get("allowed_origins"),
@@ -222,44 +230,85 @@ fn refresh_updates_only_managed_settings() {
 fn a_read_of_the_replaced_value_soon_after_apply_is_stale_not_drift() {
     let prior = state(&[("test_mode", Value::Bool(true))]);
     let planned = model::plan(
+        SETTINGS,
         Some(&prior),
         &settings(&[("test_mode", Value::Bool(false))]),
     );
-    let applied = model::applied_changes(Some(&prior), &planned, 10_000);
+    let applied = model::record_applied(
+        SETTINGS,
+        &AppliedChanges::default(),
+        Some(&prior),
+        &planned,
+        10_000,
+        GRACE,
+    );
     let report = observed(&[("test_mode", SettingValue::Bool(true))]);
 
-    let soon = model::refresh(&planned, &report, &applied, 10_000 + 5_000, GRACE);
+    let soon = model::refresh(SETTINGS, &planned, &report, &applied, 10_000 + 5_000, GRACE);
     assert!(soon.drifted.is_empty());
     assert_eq!(soon.stale, ["test_mode"]);
     assert_eq!(soon.state, planned);
     // Still waiting for the cache: remembered for the next refresh.
-    assert!(soon.applied.replaced.contains_key("test_mode"));
+    assert!(soon
+        .applied
+        .replaced
+        .iter()
+        .any(|e| e.setting == "test_mode"));
 
-    let later = model::refresh(&planned, &report, &applied, 10_000 + GRACE + 1, GRACE);
+    let later = model::refresh(
+        SETTINGS,
+        &planned,
+        &report,
+        &applied,
+        10_000 + GRACE + 1,
+        GRACE,
+    );
     assert_eq!(later.drifted, ["test_mode"]);
 
     // A window of zero turns the rule off.
-    let off = model::refresh(&planned, &report, &applied, 10_000 + 5_000, 0);
+    let off = model::refresh(SETTINGS, &planned, &report, &applied, 10_000 + 5_000, 0);
     assert_eq!(off.drifted, ["test_mode"]);
 }
 
 #[test]
 fn a_third_value_soon_after_apply_is_real_drift() {
     let prior = state(&[("clerk_js_version", s("5"))]);
-    let planned = model::plan(Some(&prior), &settings(&[("clerk_js_version", s("5.1.0"))]));
-    let applied = model::applied_changes(Some(&prior), &planned, 0);
+    let planned = model::plan(
+        SETTINGS,
+        Some(&prior),
+        &settings(&[("clerk_js_version", s("5.1.0"))]),
+    );
+    let applied = model::record_applied(
+        SETTINGS,
+        &AppliedChanges::default(),
+        Some(&prior),
+        &planned,
+        0,
+        GRACE,
+    );
     let report = observed(&[("clerk_js_version", SettingValue::String("4".into()))]);
-    let refreshed = model::refresh(&planned, &report, &applied, 1_000, GRACE);
+    let refreshed = model::refresh(SETTINGS, &planned, &report, &applied, 1_000, GRACE);
     assert_eq!(refreshed.drifted, ["clerk_js_version"]);
 }
 
 #[test]
 fn converged_settings_are_forgotten() {
     let prior = state(&[("hibp", Value::Bool(true))]);
-    let planned = model::plan(Some(&prior), &settings(&[("hibp", Value::Bool(false))]));
-    let applied = model::applied_changes(Some(&prior), &planned, 0);
+    let planned = model::plan(
+        SETTINGS,
+        Some(&prior),
+        &settings(&[("hibp", Value::Bool(false))]),
+    );
+    let applied = model::record_applied(
+        SETTINGS,
+        &AppliedChanges::default(),
+        Some(&prior),
+        &planned,
+        0,
+        GRACE,
+    );
     let report = observed(&[("hibp", SettingValue::Bool(false))]);
-    let refreshed = model::refresh(&planned, &report, &applied, 1_000, GRACE);
+    let refreshed = model::refresh(SETTINGS, &planned, &report, &applied, 1_000, GRACE);
     assert!(refreshed.drifted.is_empty() && refreshed.stale.is_empty());
     assert!(refreshed.applied.replaced.is_empty());
     assert!(refreshed.applied.to_private().is_empty());
@@ -267,15 +316,28 @@ fn converged_settings_are_forgotten() {
 
 #[test]
 fn after_create_any_disagreement_in_the_window_is_stale() {
-    let planned = model::plan(None, &settings(&[("support_email", s("help@example.com"))]));
-    let applied = model::applied_changes(None, &planned, 0);
-    assert_eq!(applied.replaced.get("support_email"), Some(&None));
+    let planned = model::plan(
+        SETTINGS,
+        None,
+        &settings(&[("support_email", s("help@example.com"))]),
+    );
+    let applied = model::record_applied(
+        SETTINGS,
+        &AppliedChanges::default(),
+        None,
+        &planned,
+        0,
+        GRACE,
+    );
+    assert_eq!(applied.replaced.len(), 1);
+    assert_eq!(applied.replaced[0].setting, "support_email");
+    assert_eq!(applied.replaced[0].previous, None);
     let report = observed(&[(
         "support_email",
         SettingValue::String("old@example.com".into()),
     )]);
     assert_eq!(
-        model::refresh(&planned, &report, &applied, 1_000, GRACE).stale,
+        model::refresh(SETTINGS, &planned, &report, &applied, 1_000, GRACE).stale,
         ["support_email"]
     );
 }
@@ -283,8 +345,11 @@ fn after_create_any_disagreement_in_the_window_is_stale() {
 #[test]
 fn private_state_round_trips_and_tolerates_garbage() {
     let applied = AppliedChanges {
-        applied_at_ms: 42,
-        replaced: [("hibp".to_string(), Some(serde_json::json!(true)))].into(),
+        replaced: vec![model::Replaced {
+            setting: "hibp".to_string(),
+            previous: Some(serde_json::json!(true)),
+            at_ms: 42,
+        }],
     };
     assert_eq!(AppliedChanges::from_private(&applied.to_private()), applied);
     assert_eq!(
@@ -296,7 +361,7 @@ fn private_state_round_trips_and_tolerates_garbage() {
 
 fn plan_request(prior: Value, config: Value) -> PlanRequest {
     PlanRequest {
-        type_name: TYPE_NAME.into(),
+        type_name: R.type_name.into(),
         proposed_new_state: config.clone(),
         prior_state: prior,
         config,
@@ -306,7 +371,7 @@ fn plan_request(prior: Value, config: Value) -> PlanRequest {
 
 #[test]
 fn destroy_plan_stays_null_and_warns() {
-    let response = plan(&PlanRequest {
+    let response = R.plan_change(&PlanRequest {
         proposed_new_state: Value::Null,
         ..plan_request(object(&[("id", s("ins_1"))]), Value::Null)
     });
@@ -317,7 +382,7 @@ fn destroy_plan_stays_null_and_warns() {
 
 #[test]
 fn plan_passes_private_state_through() {
-    let response = plan(&plan_request(
+    let response = R.plan_change(&plan_request(
         Value::Null,
         object(&[("hibp", Value::Bool(true))]),
     ));
@@ -352,7 +417,7 @@ fn validation_names_each_bad_attribute() {
         ("clerk_js_version", s("five!")),
     ]);
     assert_eq!(
-        errors_at(&validate(&config)),
+        errors_at(&R.validate_config(&config)),
         [
             "allowed_origins",
             "clerk_js_version",
@@ -375,23 +440,27 @@ fn validation_accepts_clearing_values_and_skips_unknowns() {
             Value::Set(vec![s("capacitor://localhost"), Value::Unknown]),
         ),
     ]);
-    assert!(validate(&config).is_empty(), "{:?}", validate(&config));
+    assert!(
+        R.validate_config(&config).is_empty(),
+        "{:?}",
+        R.validate_config(&config)
+    );
 }
 
 #[test]
 fn deprecated_setting_warns_when_set() {
-    let diags = validate(&object(&[(
+    let diags = R.validate_config(&object(&[(
         "enhanced_email_deliverability",
         Value::Bool(false),
     )]));
     assert_eq!(diags.0.len(), 1);
     assert_eq!(diags.0[0].severity, Severity::Warning);
-    assert!(validate(&object(&[])).is_empty());
+    assert!(R.validate_config(&object(&[])).is_empty());
 }
 
 #[test]
 fn schema_lists_every_setting_as_optional_computed() {
-    let schema = schema();
+    let schema = Resource::schema(&R);
     for setting in SETTINGS {
         let attribute = schema.block.attribute(setting.name).unwrap();
         assert!(attribute.optional && attribute.computed, "{}", setting.name);
@@ -412,17 +481,240 @@ fn schema_lists_every_setting_as_optional_computed() {
 fn upgrade_drops_unknown_attributes_with_a_warning() {
     let json =
         br#"{"id":"ins_1","environment_type":"development","hibp":true,"from_the_future":1}"#;
-    let (value, diags) = upgrade(0, json);
+    let (value, diags) = R.upgrade(0, json);
     assert_eq!(value.get("hibp"), Some(&Value::Bool(true)));
     assert_eq!(value.get("test_mode"), Some(&Value::Null));
     assert_eq!(diags.0.len(), 1);
     assert_eq!(diags.0[0].severity, Severity::Warning);
     assert!(diags.0[0].detail.contains("from_the_future"));
 
-    let (_, diags) = upgrade(0, b"{not json");
+    let (_, diags) = R.upgrade(0, b"{not json");
     assert!(diags.has_errors());
-    let (_, diags) = upgrade(0, br#"{"hibp":"yes"}"#);
+    let (_, diags) = R.upgrade(0, br#"{"hibp":"yes"}"#);
     assert!(diags.has_errors());
-    let (_, diags) = upgrade(SCHEMA_VERSION + 1, b"{}");
+    let (_, diags) = R.upgrade(SCHEMA_VERSION + 1, b"{}");
     assert!(diags.has_errors());
+}
+
+#[test]
+fn authoritative_sources_are_never_explained_away_as_stale() {
+    // allowed_origins is read from GET /v1/instance, which has no edge
+    // cache: a read of exactly the replaced value right after an apply is
+    // a real change (someone put it back), never a stale read.
+    let prior = state(&[("allowed_origins", origins(&["https://old.example"]))]);
+    let planned = model::plan(
+        SETTINGS,
+        Some(&prior),
+        &settings(&[("allowed_origins", origins(&["https://new.example"]))]),
+    );
+    let applied = model::record_applied(
+        SETTINGS,
+        &AppliedChanges::default(),
+        Some(&prior),
+        &planned,
+        0,
+        GRACE,
+    );
+    assert!(applied.replaced.is_empty(), "{applied:?}");
+    let report = observed(&[(
+        "allowed_origins",
+        SettingValue::StringSet(["https://old.example".to_string()].into()),
+    )]);
+    let refreshed = model::refresh(SETTINGS, &planned, &report, &applied, 1_000, GRACE);
+    assert_eq!(refreshed.drifted, ["allowed_origins"]);
+    // Even with an entry forged into private state, the rule ignores it.
+    let forged = AppliedChanges {
+        replaced: vec![model::Replaced {
+            setting: "allowed_origins".into(),
+            previous: None,
+            at_ms: 0,
+        }],
+    };
+    let refreshed = model::refresh(SETTINGS, &planned, &report, &forged, 1_000, GRACE);
+    assert_eq!(refreshed.drifted, ["allowed_origins"]);
+}
+
+#[test]
+fn a_second_apply_in_the_window_keeps_what_the_first_replaced() {
+    let first_prior = state(&[
+        ("hibp", Value::Bool(true)),
+        ("test_mode", Value::Bool(true)),
+    ]);
+    let first = model::plan(
+        SETTINGS,
+        Some(&first_prior),
+        &settings(&[("hibp", Value::Bool(false))]),
+    );
+    let after_first = model::record_applied(
+        SETTINGS,
+        &AppliedChanges::default(),
+        Some(&first_prior),
+        &first,
+        0,
+        GRACE,
+    );
+    let second = model::plan(
+        SETTINGS,
+        Some(&first),
+        &settings(&[("test_mode", Value::Bool(false))]),
+    );
+    let after_second =
+        model::record_applied(SETTINGS, &after_first, Some(&first), &second, 30_000, GRACE);
+    // The cache still shows both old values: both are stale, not drift.
+    let report = observed(&[
+        ("hibp", SettingValue::Bool(true)),
+        ("test_mode", SettingValue::Bool(true)),
+    ]);
+    let soon = model::refresh(SETTINGS, &second, &report, &after_second, 40_000, GRACE);
+    assert!(soon.drifted.is_empty(), "{soon:?}");
+    assert_eq!(soon.stale, ["hibp", "test_mode"]);
+    // Each entry ends with its own grace period: hibp's (from t=0) is over
+    // at GRACE + 1, test_mode's (from t=30 s) is not.
+    let later = model::refresh(SETTINGS, &second, &report, &after_second, GRACE + 1, GRACE);
+    assert_eq!(later.drifted, ["hibp"]);
+    assert_eq!(later.stale, ["test_mode"]);
+    // Old private state (one clock for all entries) is still understood.
+    let v1 = br#"{"applied_at_ms":5,"replaced":{"hibp":true}}"#;
+    let read = AppliedChanges::from_private(v1);
+    assert_eq!(read.replaced.len(), 1);
+    assert_eq!(read.replaced[0].at_ms, 5);
+    assert_eq!(read.replaced[0].previous, Some(serde_json::json!(true)));
+}
+
+fn warnings_at(diags: &Diagnostics) -> Vec<String> {
+    diags
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .map(|d| match d.attribute.as_ref().map(|p| &p.0[..]) {
+            Some([PathStep::Attribute(name)]) => format!("{name}: {}", d.detail),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_planned_empty_string_is_announced_with_what_it_clears() {
+    let prior = object(&[
+        ("id", s("ins_1")),
+        ("environment_type", s("development")),
+        ("support_email", s("help@example.com")),
+        ("clerk_js_version", s("5")),
+    ]);
+    let response = R.plan_change(&plan_request(
+        prior.clone(),
+        object(&[("support_email", s("")), ("clerk_js_version", s("5"))]),
+    ));
+    let warnings = warnings_at(&response.diagnostics);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with("support_email: "), "{warnings:?}");
+    assert!(warnings[0].contains("\"help@example.com\""), "{warnings:?}");
+    // On create the value is not known: the warning says so.
+    let response = R.plan_change(&plan_request(
+        Value::Null,
+        object(&[("clerk_js_version", s(""))]),
+    ));
+    let warnings = warnings_at(&response.diagnostics);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("whatever value Clerk has stored"));
+    // Nothing sent, nothing said: "" already in state.
+    let cleared = object(&[
+        ("id", s("ins_1")),
+        ("environment_type", s("development")),
+        ("support_email", s("")),
+    ]);
+    let response = R.plan_change(&plan_request(cleared, object(&[("support_email", s(""))])));
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+}
+
+#[test]
+fn development_origin_is_refused_at_plan_for_a_production_instance() {
+    let production = object(&[("id", s("ins_1")), ("environment_type", s("production"))]);
+    let response = R.plan_change(&plan_request(
+        production.clone(),
+        object(&[("development_origin", s("http://localhost:3000"))]),
+    ));
+    assert_eq!(errors_at(&response.diagnostics), ["development_origin"]);
+    let response = R.plan_change(&plan_request(
+        production,
+        object(&[("hibp", Value::Bool(true))]),
+    ));
+    assert!(!response.diagnostics.has_errors());
+    let development = object(&[("id", s("ins_1")), ("environment_type", s("development"))]);
+    let response = R.plan_change(&plan_request(
+        development,
+        object(&[("development_origin", s("http://localhost:3000"))]),
+    ));
+    assert!(!response.diagnostics.has_errors());
+}
+
+fn restrictions(pairs: &[(&str, Value)]) -> State {
+    let mut attributes: BTreeMap<String, Value> = BTreeMap::new();
+    for setting in INSTANCE_RESTRICTIONS.settings {
+        attributes.insert(setting.name.into(), Value::Null);
+    }
+    attributes.insert("id".into(), s("ins_1"));
+    attributes.insert("environment_type".into(), s("development"));
+    for (name, value) in pairs {
+        attributes.insert((*name).to_string(), value.clone());
+    }
+    State::from_value(INSTANCE_RESTRICTIONS.settings, &Value::Object(attributes)).unwrap()
+}
+
+#[test]
+fn the_patch_answer_becomes_state_and_contradictions_are_errors() {
+    let mut planned = restrictions(&[
+        ("allowlist", Value::Bool(true)),
+        ("blocklist", Value::Bool(false)),
+    ]);
+    let answer = serde_json::json!({
+        "object": "instance_restrictions",
+        "allowlist": false,
+        "blocklist": false,
+        "block_email_subaddresses": true,
+        "block_disposable_email_domains": false,
+        "allowlist_blocklist_disabled_on_sign_in": false,
+    });
+    let diags = INSTANCE_RESTRICTIONS.take_answer(&mut planned, &["allowlist"], Some(&answer));
+    assert_eq!(errors_at(&diags), ["allowlist"]);
+    // State says what Clerk kept; unmanaged flags stay null.
+    assert_eq!(
+        planned.get("allowlist"),
+        &Field::Known(SettingValue::Bool(false))
+    );
+    assert_eq!(planned.get("block_email_subaddresses"), &Field::Null);
+
+    let mut planned = restrictions(&[("blocklist", Value::Bool(true))]);
+    let answer = serde_json::json!({"blocklist": true, "allowlist": true});
+    let diags = INSTANCE_RESTRICTIONS.take_answer(&mut planned, &["blocklist"], Some(&answer));
+    assert!(diags.is_empty(), "{diags:?}");
+}
+
+#[test]
+fn integers_are_whole_numbers_with_a_floor() {
+    use super::setting::Setting;
+    static TABLE: &[Setting] = &[Setting::new("max", Kind::Int, "A number.").min(0)];
+    let value = Value::object([
+        ("id", Value::Null),
+        ("environment_type", Value::Null),
+        ("max", Value::int(0)),
+    ]);
+    let state = State::from_value(TABLE, &value).unwrap();
+    assert_eq!(state.get("max"), &Field::Known(SettingValue::Int(0)));
+    let body = model::patch_body(TABLE, None, &state).unwrap();
+    assert_eq!(
+        serde_json::Value::Object(body),
+        serde_json::json!({"max": 0})
+    );
+    assert_eq!(
+        SettingValue::from_json(Kind::Int, &serde_json::json!(7)),
+        Some(SettingValue::Int(7))
+    );
+    assert_eq!(
+        SettingValue::from_json(Kind::Int, &serde_json::json!(1.5)),
+        None
+    );
 }
