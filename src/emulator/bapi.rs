@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use super::errors::{self, ClerkError};
 use super::keys::{self, Environment, SecretKey};
 use super::routes::{lock, method_not_allowed, not_found, strip_bearer, App, Incoming};
-use super::validate;
+use super::{restrictions, validate};
 
 /// Dated API versions Clerk publishes; anything else is refused like Clerk does.
 const API_VERSIONS: &[&str] = &[
@@ -115,6 +115,10 @@ pub(super) async fn handle(
         ("GET", "/v1/instance") => get_instance(app, &key, trace),
         ("PATCH", "/v1/instance") => patch_instance(app, &key, request, trace).await,
         ("GET", "/v1/domains") => get_domains(app, &key, trace),
+        ("PATCH", "/v1/instance/restrictions") => {
+            patch_restrictions(app, &key, request, trace).await
+        }
+        (_, "/v1/instance/restrictions") => method_not_allowed(&request.method, "PATCH", trace),
         (_, "/v1/instance") => method_not_allowed(&request.method, "GET, PATCH", trace),
         (_, "/v1/domains") => method_not_allowed(&request.method, "GET", trace),
         _ => not_found(trace),
@@ -209,6 +213,44 @@ async fn patch_instance(app: &App, key: &SecretKey, request: &Incoming, trace: &
             errors::empty_response(StatusCode::NO_CONTENT, trace)
         }
         Err((status, errors)) => errors::error_response(status, &errors, trace),
+    }
+}
+
+/// `PATCH /v1/instance/restrictions`: 200 with the whole object.
+async fn patch_restrictions(
+    app: &App,
+    key: &SecretKey,
+    request: &Incoming,
+    trace: &str,
+) -> Response {
+    let body = match json_body(request) {
+        Ok(body) => body,
+        Err((status, error)) => return errors::error_response(status, &[error], trace),
+    };
+    let change = match restrictions::validate(&body) {
+        Ok(change) => change,
+        Err(errors) => {
+            return errors::error_response(StatusCode::UNPROCESSABLE_ENTITY, &errors, trace)
+        }
+    };
+    let outcome = {
+        let mut store = lock(&app.store);
+        store
+            .by_fingerprint_mut(&key.fingerprint())
+            .map(|instance| {
+                let changed = instance.settings.restrictions.apply(&change);
+                instance.record(Instant::now());
+                (changed, instance.settings.restrictions.to_bapi_json())
+            })
+    };
+    match outcome {
+        Some((changed, answer)) => {
+            if changed {
+                app.save_or_warn().await;
+            }
+            errors::json_response(StatusCode::OK, &answer, trace)
+        }
+        None => not_found(trace),
     }
 }
 

@@ -14,7 +14,7 @@ use super::errors::{self, ClerkError};
 use super::faults;
 use super::keys;
 use super::routes::{lock, not_found, App, CONTROL_PREFIX};
-use super::validate;
+use super::{restrictions, validate};
 
 /// Largest environment lag accepted at runtime (one hour).
 const MAX_LAG_MS: u64 = 3_600_000;
@@ -82,6 +82,14 @@ pub(super) async fn handle(
                 None => not_found(trace),
             }
         }
+        ("PATCH", _)
+            if subpath.starts_with("/instances/") && subpath.ends_with("/restrictions") =>
+        {
+            let id = subpath
+                .trim_start_matches("/instances/")
+                .trim_end_matches("/restrictions");
+            control_patch_restrictions(app, id, body, trace).await
+        }
         ("PATCH", _) if subpath.starts_with("/instances/") => {
             control_patch_instance(app, subpath.trim_start_matches("/instances/"), body, trace)
                 .await
@@ -112,6 +120,41 @@ pub(super) async fn handle(
             trace,
         ),
         _ => not_found(trace),
+    }
+}
+
+/// Out-of-band change of the restrictions, as the dashboard would make it.
+async fn control_patch_restrictions(app: &App, id: &str, body: &[u8], trace: &str) -> Response {
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(value) => value,
+        Err(e) => {
+            return control_error(
+                StatusCode::BAD_REQUEST,
+                format!("body is not JSON: {e}"),
+                trace,
+            )
+        }
+    };
+    let change = match restrictions::validate(&value) {
+        Ok(change) => change,
+        Err(errors) => return errors::error_response(StatusCode::BAD_REQUEST, &errors, trace),
+    };
+    let outcome = {
+        let mut store = lock(&app.store);
+        store.by_id_mut(id).map(|instance| {
+            let changed = instance.settings.restrictions.apply(&change);
+            instance.record(Instant::now());
+            (changed, instance.to_control_json())
+        })
+    };
+    match outcome {
+        Some((changed, view)) => {
+            if changed {
+                app.save_or_warn().await;
+            }
+            errors::json_response(StatusCode::OK, &view, trace)
+        }
+        None => not_found(trace),
     }
 }
 

@@ -122,6 +122,7 @@ fn environment_body(instance: &Instance, settings: &Settings) -> Value {
         },
         "user_settings": {
             "password_settings": { "disable_hibp": !settings.hibp },
+            "restrictions": settings.restrictions.to_fapi_json(),
         },
         "maintenance_mode": false,
         "client_debug_mode": false,

@@ -20,6 +20,7 @@ mod fapi;
 mod faults;
 mod keys;
 mod reqlog;
+mod restrictions;
 mod routes;
 mod store;
 mod validate;

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::keys::{self, Environment, SecretKey};
+use super::restrictions::Restrictions;
 
 /// Snapshots kept per instance for the environment lag. Older ones are
 /// dropped; a lag reaching past them is answered with the oldest left.
@@ -36,6 +37,9 @@ pub struct Settings {
     pub url_based_session_syncing: bool,
     pub enhanced_email_deliverability: bool,
     pub preferred_sign_in_strategy_when_password_required: Option<String>,
+    /// `PATCH /v1/instance/restrictions`; absent from older state files.
+    #[serde(default)]
+    pub restrictions: Restrictions,
 }
 
 impl Settings {
@@ -52,6 +56,7 @@ impl Settings {
             url_based_session_syncing: development,
             enhanced_email_deliverability: false,
             preferred_sign_in_strategy_when_password_required: None,
+            restrictions: Restrictions::default(),
         }
     }
 }
@@ -127,6 +132,7 @@ impl Instance {
             "enhanced_email_deliverability": s.enhanced_email_deliverability,
             "preferred_sign_in_strategy_when_password_required":
                 s.preferred_sign_in_strategy_when_password_required,
+            "restrictions": s.restrictions.to_bapi_json(),
         })
     }
 }
