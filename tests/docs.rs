@@ -1,7 +1,7 @@
 //! The registry docs and the examples they embed.
 //!
 //! `docs/` is generated from the provider's schema, `examples/` and
-//! `docs-templates/` by `src/docs.rs`: the first tests fail when the files on
+//! `docs-templates/` by `tests/docgen`: the first tests fail when the files on
 //! disk differ from what the generator renders now (`make docs`, which sets
 //! UPDATE_DOCS=1, rewrites them instead). The others run every example under
 //! real Terraform against `clerk-emulator`: init from the test mirror,
@@ -16,7 +16,10 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 
 use support::{Emulator, Workspace, LIVE_KEY, SOURCE, TEST_KEY};
-use terraform_provider_clerk::docs::{self, Kind, Page};
+mod docgen;
+
+use docgen as docs;
+use docs::{Kind, Page};
 use terraform_provider_clerk::framework::{Provider, Schema};
 use terraform_provider_clerk::provider::ClerkProvider;
 
@@ -200,7 +203,7 @@ fn pages_embed_their_examples_and_the_generated_tables() {
         "## Import\n\nImport is supported using the following syntax:\n\n```shell\n{}\n```",
         example("resources/clerk_instance_settings/import.sh")
     )));
-    assert!(resource.contains(&docs::readback_table()));
+    assert!(resource.contains(&docs::readback_table("clerk_instance_settings")));
     assert!(resource.contains("`drift_grace_seconds`, 2 minutes by default"));
     let schema_at = resource.find("## Schema").unwrap();
     let import_at = resource.find("## Import").unwrap();
@@ -222,8 +225,10 @@ fn pages_embed_their_examples_and_the_generated_tables() {
 /// The example directories this file checks, relative to `examples/`.
 const EXAMPLES: &[&str] = &[
     "data-sources/clerk_instance",
+    "data-sources/clerk_instance_restrictions",
     "provider",
     "quickstart",
+    "resources/clerk_instance_restrictions",
     "resources/clerk_instance_settings",
 ];
 
@@ -386,9 +391,9 @@ fn check_example(relative: &str) {
         "examples/{relative}: a plan after apply should be empty:\n{}",
         plan.combined()
     );
-    if configs.contains("resource \"clerk_instance_settings\"") {
+    if configs.contains("resource \"clerk_") {
         assert!(
-            !emulator.patches().is_empty(),
+            !emulator.writes().is_empty(),
             "examples/{relative}: apply sent no settings"
         );
     }
@@ -407,6 +412,16 @@ fn resource_example_imports_validates_and_applies() {
 #[test]
 fn data_source_example_validates_and_applies() {
     check_example("data-sources/clerk_instance");
+}
+
+#[test]
+fn restrictions_example_imports_validates_and_applies() {
+    check_example("resources/clerk_instance_restrictions");
+}
+
+#[test]
+fn restrictions_data_source_example_validates_and_applies() {
+    check_example("data-sources/clerk_instance_restrictions");
 }
 
 #[test]

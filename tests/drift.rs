@@ -193,13 +193,26 @@ fn an_unreachable_frontend_api_warns_and_keeps_state() {
     emulator.change_out_of_band(&id, dashboard_changes());
     emulator.fault(json!({"path": "/fapi/*", "times": 1000, "status": 503}));
 
+    // The domain is still readable, so development_origin's drift shows;
+    // the settings only the Frontend API reports keep their state, and the
+    // warning names them.
     let (code, plan) = ws.plan_exit_code();
-    assert_eq!(code, 0, "no error and no change: {}", plan.flat());
+    assert_eq!(code, 2, "no error, one change: {}", plan.flat());
+    let text = plan.flat();
     assert!(
-        plan.flat()
-            .contains("Could not read settings for drift detection"),
-        "{}",
-        plan.flat()
+        text.contains("Could not read settings for drift detection"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "development_origin = \"http://localhost:4000\" -> \"http://localhost:3000\""
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("other@example.com"), "{text}");
+    assert!(
+        text.contains("changes made outside Terraform may not show: clerk_js_version"),
+        "{text}"
     );
     assert_eq!(
         ws.resource_values(RESOURCE)["support_email"],

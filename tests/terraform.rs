@@ -470,17 +470,43 @@ fn clerk_rejections_point_at_the_attribute() {
         &emulator,
         "  development_origin = \"http://localhost:3000\"",
     );
-    // Production instances refuse development_origin.
+    // Production instances refuse development_origin: on create the
+    // environment is only known at apply, which refuses before sending.
     ws.set_env("CLERK_SECRET_KEY", LIVE_KEY);
     let run = ws.apply();
     run.assert_failed();
     let text = run.flat();
-    assert!(text.contains("development_origin"), "{text}");
-    assert!(text.contains("Clerk error code"), "{text}");
+    assert!(
+        text.contains("development_origin is for development instances only"),
+        "{text}"
+    );
+    assert!(emulator.writes().is_empty(), "{:?}", emulator.writes());
     assert_eq!(
         ws.resource_values(RESOURCE),
         serde_json::Value::Null,
         "a failed create stores nothing"
+    );
+
+    // A value Clerk itself rejects: its error names the parameter, and the
+    // diagnostic points at the attribute.
+    ws.set_env("CLERK_SECRET_KEY", TEST_KEY);
+    ws.write_config(&settings_config("  support_email = \"help@example.com\""));
+    emulator.fault(serde_json::json!({
+        "method": "PATCH",
+        "path": "/v1/instance",
+        "status": 422,
+        "body": "{\"errors\":[{\"code\":\"form_param_format_invalid\",\"message\":\"is invalid\",\"long_message\":\"support_email must be a valid email address.\",\"meta\":{\"param_name\":\"support_email\"}}]}"
+    }));
+    let run = ws.apply();
+    run.assert_failed();
+    let text = run.flat();
+    assert!(
+        text.contains("Clerk error code `form_param_format_invalid`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("support_email = \"help@example.com\""),
+        "points at the attribute: {text}"
     );
 }
 
