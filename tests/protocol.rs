@@ -14,13 +14,13 @@ use std::time::{Duration, Instant};
 
 use terraform_provider_clerk::plugin::handshake::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
 use terraform_provider_clerk::protocol::tfplugin5 as pb;
-use terraform_provider_clerk::value::{msgpack, Value};
+use terraform_provider_clerk::value::{msgpack, Type, Value};
 
 use support::plugin::{
-    client_tls, connect, dv, goplugin, object, schema_type, start_plugin,
+    client_tls, connect, dv, goplugin, object, schema_type, start_connected, start_plugin,
     start_plugin_behind_wrapper, terraform_style_client_cert, Plugin,
 };
-use support::{Emulator, PROVIDER_BIN};
+use support::{Emulator, PROVIDER_BIN, TEST_KEY};
 
 #[tokio::test]
 async fn every_rpc_over_tls_as_terraform_connects() {
@@ -595,10 +595,20 @@ async fn later_protocol_methods_answer_unimplemented() {
     let emulator = Emulator::start();
     let plugin = start_plugin(None, "5", &emulator);
     let channel = connect(plugin.socket.clone(), None).await.unwrap();
-    // GetMetadata (5.4) and GetFunctions (5.5) postdate protocol 5.3.
+    // Methods of protocol 5.4 to 5.10 the provider does not implement.
     for method in [
         "/tfplugin5.Provider/GetMetadata",
-        "/tfplugin5.Provider/GetFunctions",
+        "/tfplugin5.Provider/UpgradeResourceIdentity",
+        "/tfplugin5.Provider/GenerateResourceConfig",
+        "/tfplugin5.Provider/ValidateEphemeralResourceConfig",
+        "/tfplugin5.Provider/OpenEphemeralResource",
+        "/tfplugin5.Provider/RenewEphemeralResource",
+        "/tfplugin5.Provider/CloseEphemeralResource",
+        "/tfplugin5.Provider/ListResource",
+        "/tfplugin5.Provider/ValidateListResourceConfig",
+        "/tfplugin5.Provider/PlanAction",
+        "/tfplugin5.Provider/InvokeAction",
+        "/tfplugin5.Provider/ValidateActionConfig",
     ] {
         let mut grpc = tonic::client::Grpc::new(channel.clone());
         grpc.ready().await.unwrap();
@@ -612,6 +622,161 @@ async fn later_protocol_methods_answer_unimplemented() {
             .expect_err(method);
         assert_eq!(status.code(), tonic::Code::Unimplemented, "{method}");
     }
+}
+
+/// Terraform 1.12 and later and OpenTofu ask for identity schemas within
+/// every schema load, and fail the load on an error diagnostic there
+/// (Terraform since 1.12.1): the answer must be UNIMPLEMENTED, or an empty
+/// map without diagnostics. The schema itself offers no functions and no
+/// moves.
+#[tokio::test]
+async fn a_schema_load_as_terraform_1_12_and_opentofu_do_it_succeeds() {
+    let emulator = Emulator::start();
+    let (_plugin, channel) = start_connected(&[
+        ("CLERK_SECRET_KEY", TEST_KEY),
+        ("CLERK_API_URL", &emulator.url),
+    ])
+    .await;
+    let mut client = pb::provider_client::ProviderClient::new(channel);
+    let schema = client
+        .get_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(schema.diagnostics.is_empty(), "{:?}", schema.diagnostics);
+    assert!(schema.functions.is_empty());
+    let capabilities = schema.server_capabilities.unwrap();
+    assert!(capabilities.plan_destroy);
+    assert!(
+        !capabilities.move_resource_state,
+        "no move is implemented yet, so none may be advertised"
+    );
+
+    match client
+        .get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {})
+        .await
+    {
+        Err(status) => assert_eq!(status.code(), tonic::Code::Unimplemented, "{status:?}"),
+        Ok(response) => {
+            let response = response.into_inner();
+            assert!(response.identity_schemas.is_empty());
+            assert!(
+                response.diagnostics.is_empty(),
+                "{:?}",
+                response.diagnostics
+            );
+        }
+    }
+    // Nothing about loading a schema reaches Clerk.
+    assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
+}
+
+/// OpenTofu 1.7 and later ask for the provider's functions when a
+/// configuration calls `provider::clerk::<name>`: an empty list (not an
+/// unsupported method) lets it say the function does not exist.
+#[tokio::test]
+async fn functions_are_listed_as_none_and_calls_are_refused_by_name() {
+    let emulator = Emulator::start();
+    let (_plugin, channel) = start_connected(&[
+        ("CLERK_SECRET_KEY", TEST_KEY),
+        ("CLERK_API_URL", &emulator.url),
+    ])
+    .await;
+    let mut client = pb::provider_client::ProviderClient::new(channel);
+    let functions = client
+        .get_functions(pb::get_functions::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(functions.functions.is_empty());
+    assert!(
+        functions.diagnostics.is_empty(),
+        "{:?}",
+        functions.diagnostics
+    );
+
+    let called = client
+        .call_function(pb::call_function::Request {
+            name: "parse_key".into(),
+            arguments: vec![pb::DynamicValue {
+                msgpack: msgpack::encode(&Value::string("x"), &Type::String).unwrap(),
+                json: Vec::new(),
+            }],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(called.result, None);
+    let error = called.error.expect("an error");
+    assert!(error.text.contains("no functions"), "{}", error.text);
+    assert!(error.text.contains("\"parse_key\""), "{}", error.text);
+    assert_eq!(error.function_argument, None);
+    assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
+}
+
+/// Terraform 1.8 and later and OpenTofu 1.10 and later call
+/// MoveResourceState for `moved` blocks across resource types or
+/// providers (OpenTofu without checking the capability first). Until a move
+/// is implemented every one is refused, naming what was asked, and nothing
+/// reaches Clerk. The provider may not even be configured yet.
+#[tokio::test]
+async fn moves_across_types_and_providers_are_refused_naming_both_ends() {
+    let emulator = Emulator::start();
+    let (_plugin, channel) = start_connected(&[
+        ("CLERK_SECRET_KEY", TEST_KEY),
+        ("CLERK_API_URL", &emulator.url),
+    ])
+    .await;
+    let mut client = pb::provider_client::ProviderClient::new(channel);
+    let request = pb::move_resource_state::Request {
+        source_provider_address: "registry.terraform.io/someone/clerk".into(),
+        source_type_name: "clerk_instance_organization_settings".into(),
+        source_schema_version: 0,
+        source_state: Some(pb::RawState {
+            json: br#"{"id":"ins_1","enabled":true}"#.to_vec(),
+            flatmap: Default::default(),
+        }),
+        target_type_name: "clerk_instance_settings".into(),
+        source_private: Vec::new(),
+        source_identity: None,
+        source_identity_schema_version: 0,
+    };
+    let moved = client
+        .move_resource_state(request.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(moved.target_state, None);
+    assert!(moved.target_private.is_empty());
+    assert_eq!(moved.diagnostics.len(), 1, "{:?}", moved.diagnostics);
+    let diagnostic = &moved.diagnostics[0];
+    assert_eq!(diagnostic.severity, pb::diagnostic::Severity::Error as i32);
+    assert_eq!(diagnostic.summary, "Unsupported resource move");
+    for named in [
+        "\"registry.terraform.io/someone/clerk\"",
+        "\"clerk_instance_organization_settings\"",
+        "\"clerk_instance_settings\"",
+    ] {
+        assert!(
+            diagnostic.detail.contains(named),
+            "{named}: {}",
+            diagnostic.detail
+        );
+    }
+
+    // A target type this provider does not have is named as such.
+    let moved = client
+        .move_resource_state(pb::move_resource_state::Request {
+            target_type_name: "clerk_nothing".into(),
+            ..request
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(moved.target_state, None);
+    assert_eq!(moved.diagnostics[0].summary, "Unsupported resource type");
+    assert!(moved.diagnostics[0].detail.contains("\"clerk_nothing\""));
+    assert!(emulator.requests().is_empty(), "{:?}", emulator.requests());
 }
 
 #[tokio::test]

@@ -75,6 +75,47 @@ pub struct ImportedResource {
     pub private: Vec<u8>,
 }
 
+/// A `moved` block's request to turn another resource type's state (often
+/// another provider's) into the state of one of this provider's types.
+#[derive(Debug, Clone)]
+pub struct MoveRequest {
+    /// The source provider's address, e.g.
+    /// `registry.terraform.io/example/other`.
+    pub source_provider_address: String,
+    pub source_type_name: String,
+    /// Schema version the source state was written with.
+    pub source_schema_version: i64,
+    /// The source state as stored: JSON in the source type's schema.
+    pub source_state_json: Vec<u8>,
+    pub source_private: Vec<u8>,
+    /// One of this provider's resource types.
+    pub target_type_name: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MoveResponse {
+    /// A value of the target type's schema; ignored when `diagnostics`
+    /// hold an error.
+    pub target_state: Value,
+    pub target_private: Vec<u8>,
+    pub diagnostics: Diagnostics,
+}
+
+/// The refusal every move gets from a provider that implements none.
+pub fn unsupported_move(request: &MoveRequest) -> Diagnostic {
+    Diagnostic::error(
+        "Unsupported resource move",
+        format!(
+            "This provider cannot move a {source_type:?} resource of provider {source:?} \
+             into a {target_type:?} resource: it implements no move from that resource type. \
+             Remove the `moved` block and import the object as {target_type:?} instead.",
+            source_type = request.source_type_name,
+            source = request.source_provider_address,
+            target_type = request.target_type_name,
+        ),
+    )
+}
+
 /// What the tfplugin5 service needs from a provider.
 ///
 /// Values passed in have already been decoded against the schema the
@@ -128,4 +169,26 @@ pub trait Provider: Send + Sync + 'static {
 
     /// Terraform's Stop: cancel work in flight, promptly.
     fn stop(&self);
+
+    /// Whether [`Provider::move_resource_state`] accepts any move. When
+    /// true the schema response advertises the `move_resource_state`
+    /// capability, without which Terraform refuses `moved` blocks across
+    /// resource types or providers before ever asking.
+    fn implements_moves(&self) -> bool {
+        false
+    }
+
+    /// A `moved` block from another resource type or provider into
+    /// `request.target_type_name` (already checked to be one of this
+    /// provider's types). By default every move is refused with
+    /// [`unsupported_move`].
+    fn move_resource_state(
+        &self,
+        request: MoveRequest,
+    ) -> impl Future<Output = MoveResponse> + Send {
+        std::future::ready(MoveResponse {
+            diagnostics: Diagnostics::from(unsupported_move(&request)),
+            ..MoveResponse::default()
+        })
+    }
 }

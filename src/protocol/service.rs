@@ -13,7 +13,7 @@ use tonic::{Request, Response, Status};
 use super::convert::{self, decode_value, encode_value};
 use super::tfplugin5 as pb;
 use crate::framework::{
-    ApplyRequest, Diagnostic, Diagnostics, PlanRequest, Provider, ReadRequest, Schema,
+    ApplyRequest, Diagnostic, Diagnostics, MoveRequest, PlanRequest, Provider, ReadRequest, Schema,
 };
 use crate::logging;
 use crate::value::Type;
@@ -46,7 +46,9 @@ impl<P: Provider> ProviderService<P> {
             provider_meta: None,
             server_capabilities: Some(pb::ServerCapabilities {
                 plan_destroy: schemas.plan_destroy,
+                move_resource_state: provider.implements_moves(),
             }),
+            functions: Default::default(),
         };
         ProviderService {
             provider: Arc::new(provider),
@@ -480,6 +482,100 @@ impl<P: Provider> provider_server::Provider for ProviderService<P> {
                 state: None,
                 diagnostics: one(diag),
             },
+        }))
+    }
+
+    /// Identity (protocol 5.9) is not implemented. Terraform and OpenTofu
+    /// call this within every schema load and take UNIMPLEMENTED as "no
+    /// identity schemas"; an error diagnostic here would fail the load
+    /// (fatal since Terraform 1.12.1), so the answer is the plain status.
+    async fn get_resource_identity_schemas(
+        &self,
+        _request: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> Result<Response<pb::get_resource_identity_schemas::Response>, Status> {
+        Err(Status::unimplemented(
+            "GetResourceIdentitySchemas: this provider declares no resource identities",
+        ))
+    }
+
+    async fn move_resource_state(
+        &self,
+        request: Request<pb::move_resource_state::Request>,
+    ) -> Result<Response<pb::move_resource_state::Response>, Status> {
+        let request = request.into_inner();
+        let result = guarded("MoveResourceState", async {
+            let ty = self
+                .resource_schema(&request.target_type_name)?
+                .value_type();
+            let raw = request.source_state.unwrap_or_default();
+            if raw.json.is_empty() && !raw.flatmap.is_empty() {
+                return Err(Diagnostic::error(
+                    "Unsupported state format",
+                    format!(
+                        "The {:?} state to move was written in the flat format of \
+                         Terraform 0.11 and earlier, which this provider cannot read. \
+                         Remove the `moved` block and import the object instead.",
+                        request.source_type_name
+                    ),
+                ));
+            }
+            let response = self
+                .provider
+                .move_resource_state(MoveRequest {
+                    source_provider_address: request.source_provider_address,
+                    source_type_name: request.source_type_name,
+                    source_schema_version: request.source_schema_version,
+                    source_state_json: raw.json,
+                    source_private: request.source_private,
+                    target_type_name: request.target_type_name,
+                })
+                .await;
+            if response.diagnostics.has_errors() {
+                return Ok((None, Vec::new(), response.diagnostics));
+            }
+            let state = encode_value(&response.target_state, &ty, "moved state")?;
+            Ok((Some(state), response.target_private, response.diagnostics))
+        })
+        .await
+        .and_then(|inner| inner);
+        Ok(Response::new(match result {
+            Ok((target_state, target_private, diags)) => pb::move_resource_state::Response {
+                target_state,
+                target_private,
+                diagnostics: convert::diagnostics(diags),
+                target_identity: None,
+            },
+            Err(diag) => pb::move_resource_state::Response {
+                diagnostics: one(diag),
+                ..Default::default()
+            },
+        }))
+    }
+
+    /// OpenTofu (1.7 and later) asks for the provider's functions when a
+    /// configuration calls `provider::<name>::<function>`; answering with
+    /// none lets it report the function as not found.
+    async fn get_functions(
+        &self,
+        _request: Request<pb::get_functions::Request>,
+    ) -> Result<Response<pb::get_functions::Response>, Status> {
+        Ok(Response::new(pb::get_functions::Response::default()))
+    }
+
+    async fn call_function(
+        &self,
+        request: Request<pb::call_function::Request>,
+    ) -> Result<Response<pb::call_function::Response>, Status> {
+        let name = request.into_inner().name;
+        Ok(Response::new(pb::call_function::Response {
+            result: None,
+            error: Some(pb::FunctionError {
+                text: format!(
+                    "This provider defines no functions, so there is no function named {name:?}. \
+                     Check the function name in the configuration."
+                ),
+                function_argument: None,
+            }),
         }))
     }
 

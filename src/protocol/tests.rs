@@ -13,8 +13,9 @@ use super::provider_server::Provider as _;
 use super::tfplugin5 as pb;
 use super::ProviderService;
 use crate::framework::{
-    ApplyRequest, ApplyResponse, Attribute, Block, Diagnostics, ImportedResource, PlanRequest,
-    PlanResponse, Provider, ProviderSchemas, ReadRequest, ReadResponse, Schema,
+    ApplyRequest, ApplyResponse, Attribute, Block, Diagnostic, Diagnostics, ImportedResource,
+    MoveRequest, MoveResponse, PlanRequest, PlanResponse, Provider, ProviderSchemas, ReadRequest,
+    ReadResponse, Schema,
 };
 use crate::value::{msgpack, Type, Value};
 
@@ -139,6 +140,105 @@ impl Provider for PanickingProvider {
 
     fn stop(&self) {
         boom("stop")
+    }
+
+    fn implements_moves(&self) -> bool {
+        true
+    }
+
+    async fn move_resource_state(&self, _request: MoveRequest) -> MoveResponse {
+        tokio::task::yield_now().await;
+        boom("move_resource_state")
+    }
+}
+
+/// Moves `old_thing` state of one source provider into `fake_thing`; every
+/// other handler is the panicking provider's.
+struct MovingProvider(PanickingProvider);
+
+impl Provider for MovingProvider {
+    fn schemas(&self) -> &ProviderSchemas {
+        self.0.schemas()
+    }
+
+    fn validate_provider_config(&self, config: &Value) -> Diagnostics {
+        self.0.validate_provider_config(config)
+    }
+
+    async fn configure(&self, terraform_version: String, config: Value) -> Diagnostics {
+        self.0.configure(terraform_version, config).await
+    }
+
+    fn validate_resource_config(&self, type_name: &str, config: &Value) -> Diagnostics {
+        self.0.validate_resource_config(type_name, config)
+    }
+
+    fn validate_data_source_config(&self, type_name: &str, config: &Value) -> Diagnostics {
+        self.0.validate_data_source_config(type_name, config)
+    }
+
+    fn upgrade_resource_state(
+        &self,
+        type_name: &str,
+        version: i64,
+        raw_json: &[u8],
+    ) -> (Value, Diagnostics) {
+        self.0.upgrade_resource_state(type_name, version, raw_json)
+    }
+
+    async fn read_resource(&self, request: ReadRequest) -> ReadResponse {
+        self.0.read_resource(request).await
+    }
+
+    fn plan_resource_change(&self, request: PlanRequest) -> PlanResponse {
+        self.0.plan_resource_change(request)
+    }
+
+    async fn apply_resource_change(&self, request: ApplyRequest) -> ApplyResponse {
+        self.0.apply_resource_change(request).await
+    }
+
+    async fn import_resource_state(
+        &self,
+        type_name: String,
+        id: String,
+    ) -> (Vec<ImportedResource>, Diagnostics) {
+        self.0.import_resource_state(type_name, id).await
+    }
+
+    async fn read_data_source(&self, type_name: String, config: Value) -> (Value, Diagnostics) {
+        self.0.read_data_source(type_name, config).await
+    }
+
+    fn stop(&self) {
+        self.0.stop()
+    }
+
+    fn implements_moves(&self) -> bool {
+        true
+    }
+
+    async fn move_resource_state(&self, request: MoveRequest) -> MoveResponse {
+        if request.source_provider_address != "registry.terraform.io/example/old"
+            || request.source_type_name != "old_thing"
+        {
+            return MoveResponse {
+                diagnostics: Diagnostics::from(crate::framework::unsupported_move(&request)),
+                ..MoveResponse::default()
+            };
+        }
+        let old: serde_json::Value =
+            serde_json::from_slice(&request.source_state_json).expect("source state is JSON");
+        let mut diagnostics = Diagnostics::default();
+        diagnostics.push(Diagnostic::warning("Moved", "from old_thing"));
+        MoveResponse {
+            target_state: Value::object([(
+                "name",
+                Value::string(old["title"].as_str().unwrap_or_default()),
+            )]),
+            target_private: request.source_private,
+            diagnostics,
+        }
     }
 }
 
@@ -317,6 +417,23 @@ async fn a_panic_in_any_handler_is_a_diagnostic_naming_the_rpc() {
         assert_internal_error("ReadDataSource", &response.diagnostics);
         assert_eq!(response.state, None);
 
+        let response = service
+            .move_resource_state(Request::new(pb::move_resource_state::Request {
+                source_provider_address: "registry.terraform.io/example/old".into(),
+                source_type_name: "old_thing".into(),
+                source_state: Some(pb::RawState {
+                    json: br#"{"title":"m"}"#.to_vec(),
+                    flatmap: Default::default(),
+                }),
+                target_type_name: "fake_thing".into(),
+                ..Default::default()
+            }))
+            .await
+            .expect("MoveResourceState answers")
+            .into_inner();
+        assert_internal_error("MoveResourceState", &response.diagnostics);
+        assert_eq!(response.target_state, None);
+
         // Stop has no diagnostics, only an error string.
         let response = service
             .stop(Request::new(pb::stop::Request {}))
@@ -389,4 +506,86 @@ async fn decoding_failures_never_reach_the_provider() {
         .expect("answers")
         .into_inner();
     assert_eq!(response.diagnostics[0].summary, "Unsupported resource type");
+}
+
+fn move_request(source_type: &str, target_type: &str) -> pb::move_resource_state::Request {
+    pb::move_resource_state::Request {
+        source_provider_address: "registry.terraform.io/example/old".into(),
+        source_type_name: source_type.into(),
+        source_schema_version: 3,
+        source_state: Some(pb::RawState {
+            json: br#"{"title":"moved here"}"#.to_vec(),
+            flatmap: Default::default(),
+        }),
+        target_type_name: target_type.into(),
+        source_private: b"private".to_vec(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_provider_that_moves_state_says_so_and_gets_its_state_encoded() {
+    let service = ProviderService::new(MovingProvider(PanickingProvider::new()));
+    let schema = service
+        .get_schema(Request::new(pb::get_provider_schema::Request {}))
+        .await
+        .expect("GetSchema answers")
+        .into_inner();
+    assert!(schema.server_capabilities.unwrap().move_resource_state);
+
+    let response = service
+        .move_resource_state(Request::new(move_request("old_thing", "fake_thing")))
+        .await
+        .expect("MoveResourceState answers")
+        .into_inner();
+    assert_eq!(response.diagnostics.len(), 1, "{:?}", response.diagnostics);
+    assert_eq!(
+        response.diagnostics[0].severity,
+        pb::diagnostic::Severity::Warning as i32
+    );
+    assert_eq!(
+        response.target_state,
+        Some(pb::DynamicValue {
+            msgpack: msgpack::encode(
+                &Value::object([("name", Value::string("moved here"))]),
+                &thing_schema().value_type()
+            )
+            .expect("encodes"),
+            json: Vec::new(),
+        })
+    );
+    assert_eq!(response.target_private, b"private");
+
+    // Any other source is refused by name, with no state.
+    let response = service
+        .move_resource_state(Request::new(move_request("other_thing", "fake_thing")))
+        .await
+        .expect("MoveResourceState answers")
+        .into_inner();
+    assert_eq!(response.target_state, None);
+    assert_eq!(response.diagnostics[0].summary, "Unsupported resource move");
+    assert!(response.diagnostics[0].detail.contains("\"other_thing\""));
+
+    // A target type the provider does not have never reaches it.
+    let response = service
+        .move_resource_state(Request::new(move_request("old_thing", "no_such_type")))
+        .await
+        .expect("MoveResourceState answers")
+        .into_inner();
+    assert_eq!(response.target_state, None);
+    assert_eq!(response.diagnostics[0].summary, "Unsupported resource type");
+
+    // Flat (0.11-era) state is refused before the provider sees it.
+    let mut flat = move_request("old_thing", "fake_thing");
+    flat.source_state = Some(pb::RawState {
+        json: Vec::new(),
+        flatmap: [("title".to_string(), "x".to_string())].into(),
+    });
+    let response = service
+        .move_resource_state(Request::new(flat))
+        .await
+        .expect("MoveResourceState answers")
+        .into_inner();
+    assert_eq!(response.target_state, None);
+    assert_eq!(response.diagnostics[0].summary, "Unsupported state format");
 }

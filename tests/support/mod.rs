@@ -48,6 +48,28 @@ pub fn terraform_bin() -> &'static Path {
     })
 }
 
+/// Terraform v0.13.5, the oldest version the smoke tests run:
+/// `$TERRAFORM_0_13`, or `.tools/bin/terraform-0.13.5`, installed by
+/// `scripts/install-tools.sh` on first use.
+pub fn terraform_0_13_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Ok(path) = std::env::var("TERRAFORM_0_13") {
+            if Path::new(&path).is_file() {
+                return PathBuf::from(path);
+            }
+        }
+        let path = repo().join(".tools/bin/terraform-0.13.5");
+        if !path.is_file() {
+            let status = Command::new(repo().join("scripts/install-tools.sh"))
+                .status()
+                .expect("run scripts/install-tools.sh");
+            assert!(status.success(), "installing Terraform failed");
+        }
+        path
+    })
+}
+
 /// A filesystem mirror holding the freshly built provider, shared by the
 /// tests of one run.
 pub fn mirror() -> &'static Path {
@@ -207,6 +229,8 @@ pub struct Workspace {
     pub dir: tempfile::TempDir,
     cli_config: PathBuf,
     env: Vec<(String, String)>,
+    /// `None` runs [`terraform_bin`] (v1.0.3).
+    terraform: Option<PathBuf>,
 }
 
 /// The result of one Terraform command.
@@ -285,7 +309,14 @@ impl Workspace {
             dir,
             cli_config,
             env: Vec::new(),
+            terraform: None,
         }
+    }
+
+    /// The same workspace, run by another Terraform binary.
+    pub fn with_terraform(mut self, path: &Path) -> Workspace {
+        self.terraform = Some(path.to_path_buf());
+        self
     }
 
     pub fn set_env(&mut self, key: &str, value: &str) {
@@ -310,7 +341,10 @@ impl Workspace {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(terraform_bin());
+        let mut cmd = match &self.terraform {
+            Some(bin) => Command::new(bin),
+            None => Command::new(terraform_bin()),
+        };
         cmd.args(args)
             .current_dir(self.path())
             .env_remove("CLERK_SECRET_KEY")
