@@ -20,6 +20,7 @@ pub mod plugin;
 pub mod protocol;
 pub mod provider;
 pub mod resources;
+pub mod rules;
 pub mod value;
 
 use std::process::ExitCode;
