@@ -93,8 +93,45 @@ struct Call {
     body: Option<Vec<u8>>,
     /// Host and path for log lines (never the query).
     host: String,
+    /// An explicit port, if the URL has one.
+    port: Option<u16>,
     path: String,
     direct: bool,
+}
+
+impl Call {
+    /// Host, port and path: what a message may say was requested.
+    fn tried(&self) -> String {
+        match self.port {
+            Some(port) => format!("{}:{port}{}", self.host, self.path),
+            None => format!("{}{}", self.host, self.path),
+        }
+    }
+
+    /// Whether the request can change something on the server.
+    fn writes(&self) -> bool {
+        self.method != Method::GET
+    }
+}
+
+/// A 404 for `/instance` itself, without a Clerk body or with Clerk's
+/// `resource_not_found`, means the base URL is not Clerk's Backend API: the
+/// instance a working key belongs to always exists.
+fn wrong_api_url(error: ApiError, tried: String) -> ApiError {
+    let wrong = match &error {
+        ApiError::Http { status: 404, .. } => true,
+        ApiError::Api {
+            status: 404,
+            errors,
+            ..
+        } => errors.is_empty() || errors.iter().any(|e| e.code == "resource_not_found"),
+        _ => false,
+    };
+    if wrong {
+        ApiError::WrongApiUrl { tried }
+    } else {
+        error
+    }
 }
 
 /// A successful (2xx) response.
@@ -175,9 +212,9 @@ impl Client {
 
     /// `GET /v1/instance`.
     pub async fn get_instance(&self) -> Result<Instance, ApiError> {
-        let reply = self
-            .run(self.bapi_call(Method::GET, "/instance", None)?)
-            .await?;
+        let call = self.bapi_call(Method::GET, "/instance", None)?;
+        let tried = call.tried();
+        let reply = self.run(call).await.map_err(|e| wrong_api_url(e, tried))?;
         decode_json(&reply, "an instance object")
     }
 
@@ -200,7 +237,11 @@ impl Client {
                 ],
             );
         }
-        self.run(call).await.map(|_| ())
+        let tried = call.tried();
+        self.run(call)
+            .await
+            .map(|_| ())
+            .map_err(|e| wrong_api_url(e, tried))
     }
 
     /// `GET /v1/domains`: the primary domain and any satellites.
@@ -258,6 +299,7 @@ impl Client {
             method,
             bapi,
             body,
+            port: parsed.port(),
             host: parsed.host_str().unwrap_or_default().to_owned(),
             path: parsed.path().to_owned(),
             direct: is_loopback(&parsed),
@@ -273,6 +315,8 @@ impl Client {
         let cancel = &self.inner.cancel;
         let start = Instant::now();
         let mut attempt: u32 = 0;
+        // Whether an earlier attempt of a write may have been applied.
+        let mut maybe_applied = false;
         loop {
             attempt += 1;
             if cancel.is_cancelled() {
@@ -292,18 +336,23 @@ impl Client {
                 r = tokio::time::timeout(limit, self.send_once(client, &call)) => r,
             };
             let step = match outcome {
+                // The request may have been sent before time ran out.
                 Err(_elapsed) => Step::Retry(
                     RetryReason::Timeout,
-                    ApiError::Timeout { attempts: attempt },
+                    ApiError::Timeout {
+                        attempts: attempt,
+                        maybe_applied: call.writes(),
+                    },
                 ),
                 Ok(Err(e)) => self.classify_transport(&call, e, attempt),
                 Ok(Ok(raw)) => self.classify_reply(&call, raw, attempt),
             };
             self.log_attempt(&call, &step, attempt, sent);
             let (reason, final_error) = match step {
-                Step::Done(result) => return result,
-                Step::Retry(reason, err) => (reason, err),
+                Step::Done(result) => return result.map_err(|e| e.or_maybe_applied(maybe_applied)),
+                Step::Retry(reason, err) => (reason, err.or_maybe_applied(maybe_applied)),
             };
+            maybe_applied = final_error.maybe_applied();
             let elapsed = start.elapsed();
             let delay = next_delay(attempt, reason, elapsed, &policy, &mut rand::rng());
             let Some(delay) = delay else {
@@ -381,6 +430,9 @@ impl Client {
 
     fn classify_transport(&self, call: &Call, e: reqwest::Error, attempt: u32) -> Step {
         let (builder, timeout) = (e.is_builder(), e.is_timeout());
+        // A connect error means nothing was sent; after that (a reset, a
+        // body cut short) the server may have acted on the request.
+        let maybe_applied = call.writes() && !e.is_connect();
         // Name the host (a wrong `api_url` is a common cause) but not the
         // full URL, which reqwest would otherwise print.
         let chain = error_chain(&e.without_url());
@@ -394,7 +446,10 @@ impl Client {
         if timeout {
             return Step::Retry(
                 RetryReason::Timeout,
-                ApiError::Timeout { attempts: attempt },
+                ApiError::Timeout {
+                    attempts: attempt,
+                    maybe_applied,
+                },
             );
         }
         Step::Retry(
@@ -402,6 +457,7 @@ impl Client {
             ApiError::Transport {
                 detail,
                 attempts: attempt,
+                maybe_applied,
             },
         )
     }
@@ -448,6 +504,7 @@ impl Client {
                 ApiError::RateLimited {
                     retry_after: raw.retry_after,
                     attempts: attempt,
+                    maybe_applied: false,
                 },
             ),
             (500 | 502 | 503 | 504, _) => Step::Retry(
@@ -456,6 +513,7 @@ impl Client {
                     status,
                     attempts: attempt,
                     trace_id,
+                    maybe_applied: call.writes(),
                 },
             ),
             // Other 5xx (501, 505, …) will not get better by retrying.
@@ -463,6 +521,7 @@ impl Client {
                 status,
                 attempts: attempt,
                 trace_id,
+                maybe_applied: call.writes(),
             })),
             (403, Some(p)) => Step::Done(Err(ApiError::Forbidden {
                 errors: p.errors,
