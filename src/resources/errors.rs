@@ -24,10 +24,10 @@ pub fn api_error(action: &str, error: &ApiError) -> Diagnostics {
              or raise `retry_budget_seconds` in the provider configuration."
         }
         _ if error.maybe_applied() => {
-            "Clerk may already have applied the change: the request was sent, but its answer \
-             was lost or was a server error, so the provider cannot tell. Terraform state was \
-             not updated, so run `terraform apply` again once Clerk is reachable: it sends the \
-             same settings, which is safe because they are absolute values, and converges."
+            "The change may already have been applied: the request reached Clerk, but its \
+             answer was lost or was a server error, so the provider cannot tell. Terraform \
+             state was not updated; run `terraform apply` again once Clerk is reachable. It \
+             sends the same settings, which is safe because they are absolute values."
         }
         ApiError::WrongApiUrl { .. } => {
             "Check `api_url` in the provider block, or the CLERK_API_URL environment variable: \
@@ -190,7 +190,7 @@ mod tests {
             },
         );
         let detail = &lost.0[0].detail;
-        assert!(detail.contains("may already have applied"), "{detail}");
+        assert!(detail.contains("may already have been applied"), "{detail}");
         assert!(!detail.contains("Nothing was changed"), "{detail}");
         let refused = api_error(
             "read the Clerk instance",
