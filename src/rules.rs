@@ -252,9 +252,7 @@ pub fn sign_in_strategy(value: &str) -> Result<(), String> {
     if SIGN_IN_STRATEGIES.contains(&value) {
         Ok(())
     } else {
-        Err(format!(
-            "{value:?} is not a supported strategy (password, otp, or an empty string)"
-        ))
+        Err(format!("{value:?} is not a supported strategy"))
     }
 }
 

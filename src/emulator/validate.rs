@@ -265,8 +265,14 @@ fn check_text(name: &str, text: &str, environment: Environment) -> Result<(), Cl
                 ),
             )
         }),
-        "preferred_sign_in_strategy_when_password_required" => rules::sign_in_strategy(text)
-            .map_err(|reason| invalid("form_param_value_invalid", reason)),
+        "preferred_sign_in_strategy_when_password_required" => {
+            rules::sign_in_strategy(text).map_err(|reason| {
+                invalid(
+                    "form_param_value_invalid",
+                    format!("{reason}; use password, otp, or an empty string"),
+                )
+            })
+        }
         _ => Ok(()),
     }
 }
