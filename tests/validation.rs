@@ -207,3 +207,80 @@ fn a_wrong_base_path_names_the_url_setting() {
     ws.set_env("CLERK_API_URL", &format!("{}/v1", emulator.url));
     ws.apply().assert_ok();
 }
+
+#[test]
+fn a_key_from_a_sensitive_variable_is_in_a_saved_plan_and_the_docs_say_so() {
+    let emulator = Emulator::start();
+    let mut ws = Workspace::new(&emulator);
+    ws.remove_env("CLERK_SECRET_KEY");
+    ws.set_env("TF_VAR_clerk_key", TEST_KEY);
+    ws.write_config(&format!(
+        "variable \"clerk_key\" {{\n  type      = string\n  sensitive = true\n}}\n\n{}",
+        config("  secret_key = var.clerk_key", "  hibp = true")
+    ));
+    ws.init();
+    let saved_plan_shows_key = |ws: &Workspace| {
+        ws.run(&["plan", "-input=false", "-no-color", "-out=tfplan"])
+            .assert_ok();
+        let run = ws.run(&["show", "-json", "-no-color", "tfplan"]);
+        run.assert_ok();
+        run.stdout.contains(TEST_KEY)
+    };
+    // Terraform's behaviour, which the docs warn about: masked in the plan
+    // output, in clear in `show -json` of the saved plan.
+    let plan = ws.plan();
+    assert!(
+        !plan.combined().contains(TEST_KEY),
+        "plan output shows the key"
+    );
+    assert!(
+        saved_plan_shows_key(&ws),
+        "sensitive variable not in show -json"
+    );
+
+    // From the environment, the key is not in the plan at all.
+    ws.remove_env("TF_VAR_clerk_key");
+    ws.set_env("CLERK_SECRET_KEY", TEST_KEY);
+    ws.write_config(&config("", "  hibp = true"));
+    assert!(!saved_plan_shows_key(&ws), "environment key in show -json");
+
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for page in ["README.md", "docs/index.md"] {
+        let text = std::fs::read_to_string(root.join(page))
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            text.contains("`terraform show -json` of that file prints them unmasked"),
+            "{page}"
+        );
+        assert!(
+            text.contains("`--debug`")
+                && text.contains("environment of the shell it was started in"),
+            "{page}"
+        );
+    }
+}
+
+#[test]
+fn the_docs_state_the_plan_promises_precisely() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for page in ["README.md", "docs/resources/instance_settings.md"] {
+        let text = std::fs::read_to_string(root.join(page))
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(!text.contains("never shows up in a plan"), "{page}");
+        assert!(!text.contains("no longer shows in plans"), "{page}");
+        assert!(text.contains("never planned as a change"), "{page}");
+        assert!(
+            text.contains("Terraform before 1.2")
+                && text.contains("\"Objects have changed outside of Terraform\""),
+            "{page}"
+        );
+        assert!(text.contains("One resource per instance"), "{page}");
+        assert!(text.contains("fight each other"), "{page}");
+    }
+}
