@@ -284,3 +284,33 @@ fn the_docs_state_the_plan_promises_precisely() {
         assert!(text.contains("fight each other"), "{page}");
     }
 }
+
+#[test]
+fn two_resources_on_one_instance_fight_as_the_docs_say() {
+    let emulator = Emulator::start();
+    let ws = Workspace::new(&emulator);
+    ws.write_config(
+        "provider \"clerk\" {}\n\n\
+         resource \"clerk_instance_settings\" \"a\" {\n  allowed_origins = [\"https://a.example\"]\n}\n\n\
+         resource \"clerk_instance_settings\" \"b\" {\n  allowed_origins = [\"https://b.example\"]\n  depends_on = [clerk_instance_settings.a]\n}\n",
+    );
+    ws.init();
+    ws.apply().assert_ok();
+    // The instance holds whichever ran last, and the plan never settles.
+    assert_eq!(
+        emulator.instance()["allowed_origins"],
+        json!(["https://b.example"])
+    );
+    let (code, run) = ws.plan_exit_code();
+    assert_eq!(
+        code,
+        2,
+        "expected the other resource's value as a change:\n{}",
+        run.combined()
+    );
+    assert!(
+        run.flat().contains("clerk_instance_settings.a"),
+        "{}",
+        run.flat()
+    );
+}
