@@ -10,6 +10,9 @@
 //! - [`framework`]: the provider contract in plain Rust;
 //! - [`provider`] and [`resources`]: the Clerk provider itself;
 //! - [`clerk`]: the HTTP client for Clerk's APIs.
+//!
+//! [`rules`] holds Clerk's value rules for settings, shared by the provider's
+//! plan-time checks and the emulator.
 
 pub mod clerk;
 pub mod emulator;
@@ -19,6 +22,7 @@ pub mod plugin;
 pub mod protocol;
 pub mod provider;
 pub mod resources;
+pub mod rules;
 pub mod value;
 
 use std::process::ExitCode;

@@ -115,7 +115,19 @@ fn common_mistakes_read_well() {
 
     ws.set_env("CLERK_API_URL", "http://clerk.internal.example:8080");
     case("plain http to a remote API URL", &ws, &["plan"]);
+    ws.set_env("CLERK_API_URL", &format!("{}/v2", emulator.url));
+    case(
+        "a wrong base path in the API URL",
+        &ws,
+        &["apply", "-auto-approve"],
+    );
     ws.set_env("CLERK_API_URL", &emulator.url);
+
+    ws.write_config(&settings("  hibp = true").replace(
+        "max_retries = 1",
+        "max_retries = 1\n  drift_grace_seconds = -1\n  request_timeout_seconds = 0",
+    ));
+    case("provider arguments out of range", &ws, &["plan"]);
 
     ws.write_config(&settings(
         r#"  support_email      = "support.example.com"

@@ -1095,7 +1095,7 @@ fn server_errors_rate_limits_and_timeouts_are_retried_within_bounds() {
                 "server error",
                 "HTTP 500",
                 "3 attempts",
-                "Nothing was changed",
+                "may already have been applied",
             ],
         },
         FaultCase {

@@ -93,8 +93,56 @@ struct Call {
     body: Option<Vec<u8>>,
     /// Host and path for log lines (never the query).
     host: String,
+    /// An explicit port, if the URL has one.
+    port: Option<u16>,
     path: String,
     direct: bool,
+}
+
+impl Call {
+    /// Host, port and path: what a message may say was requested.
+    fn tried(&self) -> String {
+        match self.port {
+            Some(port) => format!("{}:{port}{}", self.host, self.path),
+            None => format!("{}{}", self.host, self.path),
+        }
+    }
+
+    /// Whether the request can change something on the server.
+    fn writes(&self) -> bool {
+        self.method != Method::GET
+    }
+}
+
+/// A 404 for `/instance` itself, without a Clerk body or with Clerk's
+/// `resource_not_found`, means the base URL is not Clerk's Backend API: the
+/// instance a working key belongs to always exists.
+/// [`wrong_api_url`] for the instance itself, which always exists: a 404
+/// for `/v1/instance` can only mean the base URL is wrong. Other paths may
+/// answer 404 for their own reasons and are left as they are.
+fn instance_not_found(path: &str, error: ApiError, tried: String) -> ApiError {
+    if path == "/instance" {
+        wrong_api_url(error, tried)
+    } else {
+        error
+    }
+}
+
+fn wrong_api_url(error: ApiError, tried: String) -> ApiError {
+    let wrong = match &error {
+        ApiError::Http { status: 404, .. } => true,
+        ApiError::Api {
+            status: 404,
+            errors,
+            ..
+        } => errors.is_empty() || errors.iter().any(|e| e.code == "resource_not_found"),
+        _ => false,
+    };
+    if wrong {
+        ApiError::WrongApiUrl { tried }
+    } else {
+        error
+    }
 }
 
 /// A successful (2xx) response.
@@ -175,7 +223,7 @@ impl Client {
 
     /// `GET /v1{path}` on the Backend API, decoded as JSON.
     pub async fn get_json(&self, path: &str) -> Result<Value, ApiError> {
-        let reply = self.run(self.bapi_call(Method::GET, path, None)?).await?;
+        let reply = self.get_raw(path).await?;
         decode_json(&reply, "a JSON object")
     }
 
@@ -211,15 +259,24 @@ impl Client {
                 ],
             );
         }
-        self.run(call).await
+        let tried = call.tried();
+        self.run(call)
+            .await
+            .map_err(|e| instance_not_found(path, e, tried))
     }
 
     /// `GET /v1/instance`.
     pub async fn get_instance(&self) -> Result<Instance, ApiError> {
-        let reply = self
-            .run(self.bapi_call(Method::GET, "/instance", None)?)
-            .await?;
+        let reply = self.get_raw("/instance").await?;
         decode_json(&reply, "an instance object")
+    }
+
+    async fn get_raw(&self, path: &str) -> Result<Reply, ApiError> {
+        let call = self.bapi_call(Method::GET, path, None)?;
+        let tried = call.tried();
+        self.run(call)
+            .await
+            .map_err(|e| instance_not_found(path, e, tried))
     }
 
     /// `PATCH /v1/instance` with the given fields; 2xx (Clerk sends 204) is
@@ -294,6 +351,7 @@ impl Client {
             method,
             bapi,
             body,
+            port: parsed.port(),
             host: parsed.host_str().unwrap_or_default().to_owned(),
             path: parsed.path().to_owned(),
             direct: is_loopback(&parsed),
@@ -309,6 +367,8 @@ impl Client {
         let cancel = &self.inner.cancel;
         let start = Instant::now();
         let mut attempt: u32 = 0;
+        // Whether an earlier attempt of a write may have been applied.
+        let mut maybe_applied = false;
         loop {
             attempt += 1;
             if cancel.is_cancelled() {
@@ -328,18 +388,23 @@ impl Client {
                 r = tokio::time::timeout(limit, self.send_once(client, &call)) => r,
             };
             let step = match outcome {
+                // The request may have been sent before time ran out.
                 Err(_elapsed) => Step::Retry(
                     RetryReason::Timeout,
-                    ApiError::Timeout { attempts: attempt },
+                    ApiError::Timeout {
+                        attempts: attempt,
+                        maybe_applied: call.writes(),
+                    },
                 ),
                 Ok(Err(e)) => self.classify_transport(&call, e, attempt),
                 Ok(Ok(raw)) => self.classify_reply(&call, raw, attempt),
             };
             self.log_attempt(&call, &step, attempt, sent);
             let (reason, final_error) = match step {
-                Step::Done(result) => return result,
-                Step::Retry(reason, err) => (reason, err),
+                Step::Done(result) => return result.map_err(|e| e.or_maybe_applied(maybe_applied)),
+                Step::Retry(reason, err) => (reason, err.or_maybe_applied(maybe_applied)),
             };
+            maybe_applied = final_error.maybe_applied();
             let elapsed = start.elapsed();
             let delay = next_delay(attempt, reason, elapsed, &policy, &mut rand::rng());
             let Some(delay) = delay else {
@@ -417,6 +482,9 @@ impl Client {
 
     fn classify_transport(&self, call: &Call, e: reqwest::Error, attempt: u32) -> Step {
         let (builder, timeout) = (e.is_builder(), e.is_timeout());
+        // A connect error means nothing was sent; after that (a reset, a
+        // body cut short) the server may have acted on the request.
+        let maybe_applied = call.writes() && !e.is_connect();
         // Name the host (a wrong `api_url` is a common cause) but not the
         // full URL, which reqwest would otherwise print.
         let chain = error_chain(&e.without_url());
@@ -430,7 +498,10 @@ impl Client {
         if timeout {
             return Step::Retry(
                 RetryReason::Timeout,
-                ApiError::Timeout { attempts: attempt },
+                ApiError::Timeout {
+                    attempts: attempt,
+                    maybe_applied,
+                },
             );
         }
         Step::Retry(
@@ -438,6 +509,7 @@ impl Client {
             ApiError::Transport {
                 detail,
                 attempts: attempt,
+                maybe_applied,
             },
         )
     }
@@ -484,6 +556,7 @@ impl Client {
                 ApiError::RateLimited {
                     retry_after: raw.retry_after,
                     attempts: attempt,
+                    maybe_applied: false,
                 },
             ),
             (500 | 502 | 503 | 504, _) => Step::Retry(
@@ -492,6 +565,7 @@ impl Client {
                     status,
                     attempts: attempt,
                     trace_id,
+                    maybe_applied: call.writes(),
                 },
             ),
             // Other 5xx (501, 505, …) will not get better by retrying.
@@ -499,6 +573,7 @@ impl Client {
                 status,
                 attempts: attempt,
                 trace_id,
+                maybe_applied: call.writes(),
             })),
             (403, Some(p)) => Step::Done(Err(ApiError::Forbidden {
                 errors: p.errors,

@@ -111,24 +111,37 @@ pub enum ApiError {
         trace_id: Option<String>,
     },
     /// HTTP 429 still, after the retries allowed by the policy.
+    /// `maybe_applied`, here and below: a write (not a GET) was sent on some
+    /// attempt and its answer was lost or was a server error, so Clerk may
+    /// have made the change even though the call failed.
     RateLimited {
         retry_after: Option<Duration>,
         attempts: u32,
+        maybe_applied: bool,
     },
     /// HTTP 5xx still, after the retries allowed by the policy.
     Server {
         status: u16,
         attempts: u32,
         trace_id: Option<String>,
+        maybe_applied: bool,
     },
     /// A non-2xx whose body is not a Clerk error (a proxy page, say).
     Http { status: u16, body_snippet: String },
     /// A 2xx whose body is not the JSON expected.
     InvalidResponse { status: u16, detail: String },
     /// The connection failed (refused, reset, DNS, TLS), after retries.
-    Transport { detail: String, attempts: u32 },
+    Transport {
+        detail: String,
+        attempts: u32,
+        maybe_applied: bool,
+    },
     /// The per-request timeout or the total time budget ran out.
-    Timeout { attempts: u32 },
+    Timeout { attempts: u32, maybe_applied: bool },
+    /// `/instance` itself answered 404: the base URL (`api_url` or
+    /// `CLERK_API_URL`) does not point at Clerk's Backend API. `tried` is
+    /// the host and path requested, never the key.
+    WrongApiUrl { tried: String },
     /// The cancellation token fired (Terraform asked the provider to stop).
     Cancelled,
     /// The client could not be built.
@@ -155,12 +168,37 @@ impl ApiError {
         }
     }
 
+    /// Whether a write may have changed the instance although the call
+    /// failed: it was sent and its answer was lost, or was a server error.
+    pub fn maybe_applied(&self) -> bool {
+        match self {
+            ApiError::RateLimited { maybe_applied, .. }
+            | ApiError::Server { maybe_applied, .. }
+            | ApiError::Transport { maybe_applied, .. }
+            | ApiError::Timeout { maybe_applied, .. } => *maybe_applied,
+            _ => false,
+        }
+    }
+
+    /// Marks the error as possibly applied when an earlier attempt was.
+    pub(crate) fn or_maybe_applied(mut self, earlier: bool) -> ApiError {
+        match &mut self {
+            ApiError::RateLimited { maybe_applied, .. }
+            | ApiError::Server { maybe_applied, .. }
+            | ApiError::Transport { maybe_applied, .. }
+            | ApiError::Timeout { maybe_applied, .. } => *maybe_applied |= earlier,
+            _ => {}
+        }
+        self
+    }
+
     /// The HTTP status behind the error, when there was a response.
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::Unauthorized { .. } => Some(401),
             ApiError::Forbidden { .. } => Some(403),
             ApiError::RateLimited { .. } => Some(429),
+            ApiError::WrongApiUrl { .. } => Some(404),
             ApiError::Api { status, .. }
             | ApiError::Server { status, .. }
             | ApiError::Http { status, .. }
@@ -226,6 +264,16 @@ fn attempts_text(n: u32) -> String {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_outcome(f)?;
+        if self.maybe_applied() {
+            f.write_str("; the change may already have been applied")?;
+        }
+        Ok(())
+    }
+}
+
+impl ApiError {
+    fn fmt_outcome(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ApiError::Unauthorized { trace_id } => {
                 f.write_str(
@@ -255,6 +303,7 @@ impl fmt::Display for ApiError {
             ApiError::RateLimited {
                 retry_after,
                 attempts,
+                ..
             } => {
                 write!(
                     f,
@@ -270,6 +319,7 @@ impl fmt::Display for ApiError {
                 status,
                 attempts,
                 trace_id,
+                ..
             } => {
                 write!(
                     f,
@@ -294,16 +344,23 @@ impl fmt::Display for ApiError {
                 "Clerk answered HTTP {status} with a body that could not be understood: {}",
                 sanitize(detail, MAX_SERVER_TEXT)
             ),
-            ApiError::Transport { detail, attempts } => write!(
+            ApiError::Transport {
+                detail, attempts, ..
+            } => write!(
                 f,
                 "could not reach Clerk after {}: {}",
                 attempts_text(*attempts),
                 sanitize(detail, MAX_SERVER_TEXT)
             ),
-            ApiError::Timeout { attempts } => write!(
+            ApiError::Timeout { attempts, .. } => write!(
                 f,
                 "the request to Clerk timed out after {}",
                 attempts_text(*attempts)
+            ),
+            ApiError::WrongApiUrl { tried } => write!(
+                f,
+                "no Clerk Backend API at {}: the instance itself answered HTTP 404",
+                sanitize(tried, 300)
             ),
             ApiError::Cancelled => f.write_str("the request to Clerk was cancelled"),
             ApiError::Config(detail) => {
@@ -476,6 +533,7 @@ mod tests {
                 ApiError::RateLimited {
                     retry_after: Some(Duration::from_secs(30)),
                     attempts: 2,
+                    maybe_applied: false,
                 },
                 "Clerk's rate limit was still exceeded (HTTP 429) after 2 attempts; Clerk asked to retry after 30 s",
             ),
@@ -484,8 +542,18 @@ mod tests {
                     status: 503,
                     attempts: 1,
                     trace_id: None,
+                    maybe_applied: false,
                 },
                 "Clerk returned a server error (HTTP 503) after 1 attempt",
+            ),
+            (
+                ApiError::Server {
+                    status: 502,
+                    attempts: 2,
+                    trace_id: None,
+                    maybe_applied: true,
+                },
+                "Clerk returned a server error (HTTP 502) after 2 attempts; the change may already have been applied",
             ),
             (
                 ApiError::Http {
@@ -495,7 +563,10 @@ mod tests {
                 "unexpected HTTP 502 response from Clerk: bad  gateway",
             ),
             (
-                ApiError::Timeout { attempts: 3 },
+                ApiError::Timeout {
+                    attempts: 3,
+                    maybe_applied: false,
+                },
                 "the request to Clerk timed out after 3 attempts",
             ),
         ];

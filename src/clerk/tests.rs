@@ -486,7 +486,8 @@ async fn rate_limit_beyond_budget_gives_up_at_once() {
         err,
         ApiError::RateLimited {
             retry_after: Some(Duration::from_secs(30)),
-            attempts: 1
+            attempts: 1,
+            maybe_applied: false,
         }
     );
     assert!(start.elapsed() < Duration::from_secs(1));
@@ -502,7 +503,8 @@ async fn rate_limit_forever_exhausts_attempts() {
         err,
         ApiError::RateLimited {
             retry_after: Some(Duration::ZERO),
-            attempts: 3
+            attempts: 3,
+            maybe_applied: false,
         }
     );
     assert_eq!(server.count(), 3);
@@ -546,7 +548,8 @@ async fn server_error_forever_stops_after_max_attempts() {
         ApiError::Server {
             status: 500,
             attempts: 3,
-            trace_id: Some("tr_500".into())
+            trace_id: Some("tr_500".into()),
+            maybe_applied: false,
         }
     );
     assert_eq!(server.count(), 3);
@@ -565,7 +568,8 @@ async fn other_server_errors_are_not_retried_and_trace_header_is_used() {
         ApiError::Server {
             status: 501,
             attempts: 1,
-            trace_id: Some("hdr_trace".into())
+            trace_id: Some("hdr_trace".into()),
+            maybe_applied: false,
         }
     );
     assert_eq!(server.count(), 1);
@@ -591,7 +595,13 @@ async fn max_elapsed_bounds_total_time() {
     let c = client(&slow.url(), policy(5, 300, 10_000));
     let start = Instant::now();
     let err = c.get_instance().await.unwrap_err();
-    assert_eq!(err, ApiError::Timeout { attempts: 1 });
+    assert_eq!(
+        err,
+        ApiError::Timeout {
+            attempts: 1,
+            maybe_applied: false
+        }
+    );
     assert!(start.elapsed() < Duration::from_millis(1_000));
 }
 
@@ -604,8 +614,13 @@ async fn connection_refused_is_transport_after_retries() {
     let start = Instant::now();
     let err = c.get_instance().await.unwrap_err();
     match &err {
-        ApiError::Transport { detail, attempts } => {
+        ApiError::Transport {
+            detail,
+            attempts,
+            maybe_applied,
+        } => {
             assert_eq!(*attempts, 3);
+            assert!(!maybe_applied);
             assert!(detail.to_lowercase().contains("connect"), "{detail}");
             assert!(detail.starts_with("127.0.0.1: "), "{detail}");
             assert!(!detail.contains("/v1/instance"), "{detail}");
@@ -637,6 +652,109 @@ async fn connection_dropped_mid_response_is_retried_then_transport() {
     assert_eq!(connections.load(Ordering::SeqCst), 3);
 }
 
+fn patch_body() -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert("hibp".into(), json!(true));
+    body
+}
+
+#[tokio::test]
+async fn a_write_whose_answer_is_lost_may_have_been_applied() {
+    let (addr, _, requests) = raw_server(partial_response).await;
+    let c = client(&format!("http://{addr}"), policy(2, 10_000, 2_000));
+    let err = c.update_instance(&patch_body()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::Transport {
+                maybe_applied: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().ends_with("may already have been applied"),
+        "{err}"
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), 2);
+
+    // The same lost answer to a read changes nothing.
+    let err = c.get_instance().await.unwrap_err();
+    assert!(!err.maybe_applied(), "{err:?}");
+
+    // A server error to a write: Clerk may have acted before failing.
+    let server = serve(|_, _| Canned::new(503, "unavailable")).await;
+    let c = client(&server.url(), policy(2, 10_000, 2_000));
+    let err = c.update_instance(&patch_body()).await.unwrap_err();
+    assert!(err.maybe_applied(), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_write_that_never_connected_was_not_applied() {
+    let addr = dead_port().await;
+    let c = client(&format!("http://{addr}"), policy(2, 10_000, 2_000));
+    let err = c.update_instance(&patch_body()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::Transport {
+                maybe_applied: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_earlier_lost_answer_is_remembered_after_a_rate_limit() {
+    let server = serve(|n, _| {
+        if n == 0 {
+            Canned::new(502, "bad gateway")
+        } else {
+            Canned::new(429, "").header("retry-after", "0")
+        }
+    })
+    .await;
+    let c = client(&server.url(), policy(3, 10_000, 2_000));
+    let err = c.update_instance(&patch_body()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::RateLimited {
+                maybe_applied: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_instance_path_means_a_wrong_api_url() {
+    for (status, body) in [
+        (404, "404 page not found"),
+        (
+            404,
+            r#"{"errors":[{"code":"resource_not_found","message":"not found"}]}"#,
+        ),
+    ] {
+        let server = serve(move |_, _| Canned::json(status, body)).await;
+        let base = format!("{}/v2", server.url());
+        let c = client(&base, quick());
+        let err = c.get_instance().await.unwrap_err();
+        let ApiError::WrongApiUrl { tried } = &err else {
+            panic!("{err:?}");
+        };
+        assert!(tried.starts_with("127.0.0.1:"), "{tried}");
+        assert!(tried.ends_with("/v2/v1/instance"), "{tried}");
+        assert!(!err.to_string().contains("sk_"), "{err}");
+        let err = c.update_instance(&patch_body()).await.unwrap_err();
+        assert!(matches!(err, ApiError::WrongApiUrl { .. }), "{err:?}");
+    }
+}
+
 fn keep_alive_instance(_head: &[u8]) -> (Vec<u8>, bool) {
     let mut out = format!(
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
@@ -665,7 +783,13 @@ async fn slow_response_times_out() {
     let c = client(&server.url(), policy(2, 10_000, 150));
     let start = Instant::now();
     let err = c.get_instance().await.unwrap_err();
-    assert_eq!(err, ApiError::Timeout { attempts: 2 });
+    assert_eq!(
+        err,
+        ApiError::Timeout {
+            attempts: 2,
+            maybe_applied: false
+        }
+    );
     assert!(
         start.elapsed() < Duration::from_millis(1_200),
         "{:?}",

@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::errors::ClerkError;
 use super::keys::{self, Environment};
 use super::store::Instance;
+use crate::rules;
 
 /// The request body properties of `UpdateInstance` in the 2026-05-12 spec.
 pub const SPEC_FIELDS: &[&str] = &[
@@ -238,14 +239,17 @@ pub fn validate_patch(body: &Value, environment: Environment) -> Result<Patch, V
 }
 
 /// Value rules for the text settings; `""` always means "clear" where allowed.
+/// The rules are the provider's own ([`crate::rules`]), and the message says
+/// which one the value broke.
 fn check_text(name: &str, text: &str, environment: Environment) -> Result<(), ClerkError> {
+    let invalid = |code: &str, reason: String| {
+        let reason = keys::redact(&reason, None);
+        ClerkError::new(code, "is invalid", format!("{name} is invalid: {reason}.")).param(name)
+    };
     match name {
-        "support_email" if !text.is_empty() && !is_plausible_email(text) => Err(ClerkError::new(
-            "form_param_format_invalid",
-            "is invalid",
-            "support_email must be a valid email address.",
-        )
-        .param(name)),
+        "support_email" if !text.is_empty() => {
+            rules::email(text).map_err(|reason| invalid("form_param_format_invalid", reason))
+        }
         // Clerk refuses the parameter itself on production, even to clear it.
         "development_origin" if environment == Environment::Production => Err(ClerkError::new(
             "form_param_not_allowed_conditionally",
@@ -253,19 +257,21 @@ fn check_text(name: &str, text: &str, environment: Environment) -> Result<(), Cl
             "development_origin can only be set on development instances.",
         )
         .param(name)),
-        "development_origin" if !text.is_empty() && !is_http_origin(text) => Err(ClerkError::new(
-            "form_param_format_invalid",
-            "is invalid",
-            "development_origin must be an http or https origin such as http://localhost:3000, or empty to clear it.",
-        )
-        .param(name)),
-        "preferred_sign_in_strategy_when_password_required" if !matches!(text, "password" | "otp" | "") => {
-            Err(ClerkError::new(
-                "form_param_value_invalid",
-                "is invalid",
-                format!("{name} must be one of: password, otp, or an empty string."),
+        "development_origin" if !text.is_empty() => rules::http_origin(text).map_err(|reason| {
+            invalid(
+                "form_param_format_invalid",
+                format!(
+                    "{reason}; use an http or https origin such as http://localhost:3000, or empty to clear it"
+                ),
             )
-            .param(name))
+        }),
+        "preferred_sign_in_strategy_when_password_required" => {
+            rules::sign_in_strategy(text).map_err(|reason| {
+                invalid(
+                    "form_param_value_invalid",
+                    format!("{reason}; use password, otp, or an empty string"),
+                )
+            })
         }
         _ => Ok(()),
     }
@@ -279,15 +285,15 @@ fn check_origins(items: &[Value]) -> Result<Vec<String>, ClerkError> {
         let Value::String(origin) = item else {
             return Err(type_invalid("allowed_origins", "an array of strings"));
         };
-        if !is_origin(origin) {
-            let origin = keys::redact(origin, None);
+        if let Err(reason) = rules::origin(origin) {
+            let reason = keys::redact(&reason, None);
             return Err(ClerkError::new(
                 "form_invalid_origin",
                 "is invalid",
                 format!(
                     "allowed_origins must be a valid origin such as my-app://localhost, \
                      chrome-extension://mnhbilbfebpbokpjjamapdecdgieldho, or capacitor://localhost:3000 \
-                     (got {origin:?}: an origin has no path, query, fragment or trailing slash)."
+                     ({reason})."
                 ),
             )
             .param("allowed_origins"));
@@ -343,92 +349,6 @@ fn strings(items: &[Value]) -> Option<Vec<String>> {
         .collect()
 }
 
-/// `scheme://host[:port]` and nothing else. Custom schemes (browser
-/// extensions, Capacitor, Electron) are fine; a path, query, fragment,
-/// userinfo or trailing slash is not.
-pub fn is_origin(text: &str) -> bool {
-    let Some((scheme, authority)) = text.split_once("://") else {
-        return false;
-    };
-    is_scheme(scheme) && is_authority(authority)
-}
-
-/// An origin whose scheme is http or https (for `development_origin`).
-pub fn is_http_origin(text: &str) -> bool {
-    let scheme = text
-        .split_once("://")
-        .map(|(scheme, _)| scheme.to_ascii_lowercase());
-    is_origin(text) && matches!(scheme.as_deref(), Some("http" | "https"))
-}
-
-fn is_scheme(scheme: &str) -> bool {
-    let mut chars = scheme.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-}
-
-fn is_authority(authority: &str) -> bool {
-    let (host_ok, port) = if let Some(rest) = authority.strip_prefix('[') {
-        // IPv6 literal: [hex:colons]
-        let Some((inside, after)) = rest.split_once(']') else {
-            return false;
-        };
-        let literal_ok = !inside.is_empty()
-            && inside
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.'));
-        match after {
-            "" => (literal_ok, None),
-            _ => match after.strip_prefix(':') {
-                Some(port) => (literal_ok, Some(port)),
-                None => return false,
-            },
-        }
-    } else {
-        let (host, port) = match authority.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        };
-        let host_ok = !host.is_empty()
-            && host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '%'));
-        (host_ok, port)
-    };
-    let port_ok = port.is_none_or(|port| {
-        (1..=5).contains(&port.len())
-            && port.bytes().all(|b| b.is_ascii_digit())
-            && port.parse::<u32>().is_ok_and(|p| p <= 65535)
-    });
-    host_ok && port_ok
-}
-
-/// A deliberately simple plausibility check: one `@`, a non-empty local
-/// part without spaces, and a dotted domain of letter/digit/hyphen labels.
-pub fn is_plausible_email(text: &str) -> bool {
-    if text.len() > 254 || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return false;
-    }
-    let Some((local, domain)) = text.split_once('@') else {
-        return false;
-    };
-    let labels: Vec<&str> = domain.split('.').collect();
-    let label_ok = |label: &&str| {
-        !label.is_empty()
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    };
-    !local.is_empty()
-        && local.len() <= 64
-        && !domain.contains('@')
-        && labels.len() >= 2
-        && labels.iter().all(label_ok)
-        && labels
-            .last()
-            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,54 +367,32 @@ mod tests {
         vec![(code.to_string(), Some(param.to_string()))]
     }
 
+    /// The emulator accepts exactly what the provider's plan-time check
+    /// accepts, and its message gives the same reason.
     #[test]
-    fn origins() {
-        for good in [
-            "http://localhost:3000",
-            "https://example.com",
-            "chrome-extension://mnhbilbfebpbokpjjamapdecdgieldho",
-            "capacitor://localhost",
-            "my-app://localhost",
-            "http://[::1]:8080",
-            "https://a-b.example.co.uk:443",
-        ] {
-            assert!(is_origin(good), "{good}");
-        }
-        for bad in [
-            "",
-            "localhost:3000",
-            "https://example.com/",
-            "https://example.com/path",
-            "https://example.com?x=1",
-            "https://example.com#f",
-            "https://user@example.com",
-            "https://",
-            "https://example.com:99999",
-            "https://example.com:",
-            "1http://example.com",
-            "https://exa mple.com",
-            "https://[::1",
-        ] {
-            assert!(!is_origin(bad), "{bad}");
-        }
-        assert!(is_http_origin("HTTP://localhost:3000"));
-        assert!(!is_http_origin("capacitor://localhost"));
-    }
-
-    #[test]
-    fn emails() {
-        assert!(is_plausible_email("support@example.com"));
-        assert!(is_plausible_email("first.last+tag@sub.example.io"));
-        for bad in [
-            "nope",
-            "@example.com",
-            "a@b",
-            "a@@example.com",
-            "a b@example.com",
-            "a@exa_mple.com",
-            "a@example.c0",
-        ] {
-            assert!(!is_plausible_email(bad), "{bad}");
+    fn agrees_with_the_shared_rules() {
+        use crate::rules::{Rule, CASES};
+        for (rule, value, refusal) in CASES {
+            let body = match rule {
+                Rule::Origin => json!({ "allowed_origins": [value] }),
+                Rule::HttpOrigin => json!({ "development_origin": value }),
+                Rule::Email => json!({ "support_email": value }),
+                Rule::SignInStrategy => {
+                    json!({ "preferred_sign_in_strategy_when_password_required": value })
+                }
+            };
+            match (validate_patch(&body, Environment::Development), refusal) {
+                (Ok(_), None) => {}
+                (Err(errors), Some(words)) => {
+                    assert_eq!(errors.len(), 1, "{value}");
+                    assert!(
+                        errors[0].long_message.contains(words),
+                        "{rule:?} {value:?}: {}",
+                        errors[0].long_message
+                    );
+                }
+                (result, _) => panic!("{rule:?} {value:?}: {result:?}, expected {refusal:?}"),
+            }
         }
     }
 

@@ -13,6 +13,17 @@ pub const DEFAULT_REQUEST_TIMEOUT_SECONDS: u64 = 30;
 pub const DEFAULT_RETRY_BUDGET_SECONDS: u64 = 60;
 pub const DEFAULT_DRIFT_GRACE_SECONDS: u64 = 120;
 
+/// The numeric arguments and the values each accepts, checked by
+/// `terraform validate` and again when the provider is configured. A zero
+/// timeout or budget would fail every request, so it is an error rather
+/// than quietly raised to one second.
+pub const NUMBER_RANGES: [(&str, u64, u64); 4] = [
+    ("max_retries", 0, 10),
+    ("request_timeout_seconds", 1, 3600),
+    ("retry_budget_seconds", 1, 86_400),
+    ("drift_grace_seconds", 0, 86_400),
+];
+
 pub fn schema() -> Schema {
     Schema {
         version: 0,
@@ -41,18 +52,18 @@ pub fn schema() -> Schema {
                     Type::Number,
                     "How many times a request is retried after a rate limit (429), a server \
                      error (5xx), a timeout or a connection failure, with exponential backoff. \
-                     Defaults to 4. Rejected requests (4xx) are never retried.",
+                     Defaults to 4; at most 10. Rejected requests (4xx) are never retried.",
                 ),
                 Attribute::optional(
                     "request_timeout_seconds",
                     Type::Number,
-                    "How long one HTTP request may take, in seconds. Defaults to 30.",
+                    "How long one HTTP request may take, in seconds, from 1 to 3600. Defaults to 30.",
                 ),
                 Attribute::optional(
                     "retry_budget_seconds",
                     Type::Number,
                     "The most time one operation may spend on a request and its retries, \
-                     waits included, in seconds. Defaults to 60.",
+                     waits included, in seconds, from 1 to 86400. Defaults to 60.",
                 ),
                 Attribute::optional(
                     "drift_detection",
@@ -69,7 +80,8 @@ pub fn schema() -> Schema {
                     "For how many seconds after an apply a refresh that still reads the value \
                      the apply replaced is taken as Clerk's caches lagging behind, not as a \
                      change made elsewhere: the state keeps the applied value. Defaults to 120; \
-                     0 turns the rule off. A change to any other value always shows.",
+                     0 turns the rule off; at most 86400. A change to any other value always \
+                     shows.",
                 ),
             ],
             blocks: Vec::new(),
@@ -111,11 +123,7 @@ pub fn validate(config: &Value) -> Diagnostics {
             diags.push(invalid("api_url", &problem).at(AttributePath::root("api_url")));
         }
     }
-    for name in [
-        "max_retries",
-        "request_timeout_seconds",
-        "retry_budget_seconds",
-    ] {
+    for (name, _, _) in NUMBER_RANGES {
         if let Err(diag) = whole_number(config, name, 0) {
             diags.push(diag);
         }
@@ -123,7 +131,9 @@ pub fn validate(config: &Value) -> Diagnostics {
     diags
 }
 
+/// `problem` may or may not end in a period already; the detail has one.
 fn invalid(name: &str, problem: &str) -> Diagnostic {
+    let problem = problem.trim_end_matches('.');
     Diagnostic::error(format!("Invalid {name}"), format!("{problem}."))
 }
 
@@ -152,16 +162,30 @@ fn check_key(key: &str, source: &str) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// Reads an optional non-negative whole number attribute.
+/// Reads an optional whole number attribute, within its [`NUMBER_RANGES`].
 fn whole_number(config: &Value, name: &str, default: u64) -> Result<u64, Diagnostic> {
+    let (min, max) = NUMBER_RANGES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map_or((0, u64::MAX), |(_, min, max)| (*min, *max));
     match config.get(name) {
         None | Some(Value::Null) | Some(Value::Unknown) => Ok(default),
-        Some(Value::Number(Number::Int(n))) if *n >= 0 && *n <= 86_400 => Ok(*n as u64),
-        Some(_) => Err(invalid(
-            name,
-            &format!("{name} must be a whole number from 0 to 86400"),
-        )
-        .at(AttributePath::root(name))),
+        Some(Value::Number(Number::Int(n)))
+            if u64::try_from(*n).is_ok_and(|n| (min..=max).contains(&n)) =>
+        {
+            Ok(*n as u64)
+        }
+        Some(value) => {
+            let got = match value {
+                Value::Number(Number::Int(n)) => format!(", not {n}"),
+                _ => String::new(),
+            };
+            Err(invalid(
+                name,
+                &format!("{name} must be a whole number from {min} to {max}{got}"),
+            )
+            .at(AttributePath::root(name)))
+        }
     }
 }
 
@@ -239,8 +263,8 @@ pub fn parse(config: &Value, env: impl Fn(&str) -> Option<String>) -> Result<Par
             api_url,
             retry: RetryPolicy {
                 max_attempts: (max_retries as u32).saturating_add(1),
-                max_elapsed: Duration::from_secs(retry_budget.max(1)),
-                request_timeout: Duration::from_secs(request_timeout.max(1)),
+                max_elapsed: Duration::from_secs(retry_budget),
+                request_timeout: Duration::from_secs(request_timeout),
             },
             drift_detection,
             drift_grace: Duration::from_secs(drift_grace),

@@ -132,3 +132,48 @@ fn negative_or_fractional_numbers_are_refused() {
         assert!(config::parse(&value, no_env).is_err());
     }
 }
+
+#[test]
+fn every_number_is_range_checked_at_validate() {
+    for (name, bad) in [
+        ("drift_grace_seconds", -1),
+        ("drift_grace_seconds", 86_401),
+        ("request_timeout_seconds", 0),
+        ("retry_budget_seconds", 0),
+        ("max_retries", 11),
+        ("max_retries", -1),
+    ] {
+        let value = provider_config(&[
+            ("secret_key", s("sk_test_x")),
+            (name, Value::Number(Number::Int(bad))),
+        ]);
+        let diags = config::validate(&value);
+        assert!(diags.has_errors(), "{name} = {bad}");
+        assert!(
+            diags.0[0].detail.contains(&format!("not {bad}.")),
+            "{:?}",
+            diags.0[0].detail
+        );
+        assert!(config::parse(&value, no_env).is_err(), "{name} = {bad}");
+    }
+    for (name, good) in [
+        ("drift_grace_seconds", 0),
+        ("request_timeout_seconds", 1),
+        ("retry_budget_seconds", 1),
+        ("max_retries", 10),
+    ] {
+        let value = provider_config(&[
+            ("secret_key", s("sk_test_x")),
+            (name, Value::Number(Number::Int(good))),
+        ]);
+        assert!(!config::validate(&value).has_errors(), "{name} = {good}");
+    }
+}
+
+#[test]
+fn an_empty_api_url_reads_as_one_sentence() {
+    let value = provider_config(&[("secret_key", s("sk_test_x")), ("api_url", s(""))]);
+    let diags = config::validate(&value);
+    assert!(diags.has_errors());
+    assert!(!diags.0[0].detail.contains(".."), "{}", diags.0[0].detail);
+}

@@ -268,7 +268,12 @@ mod tests {
     async fn failures_are_not_kept() {
         let reads = SharedReads::default();
         let failed = reads
-            .get("/x", async { Err(ApiError::Timeout { attempts: 1 }) })
+            .get("/x", async {
+                Err(ApiError::Timeout {
+                    attempts: 1,
+                    maybe_applied: false,
+                })
+            })
             .await;
         assert!(failed.is_err());
         let ok = reads.get("/x", async { Ok(Json::from(2)) }).await.unwrap();

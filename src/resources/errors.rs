@@ -27,6 +27,17 @@ pub fn api_error_at(action: &str, error: &ApiError, attributes: &[&str]) -> Diag
             "Clerk is rate limiting this instance. Wait a little and run the command again, \
              or raise `retry_budget_seconds` in the provider configuration."
         }
+        _ if error.maybe_applied() => {
+            "The change may already have been applied: the request reached Clerk, but its \
+             answer was lost or was a server error, so the provider cannot tell. Terraform \
+             state was not updated; run `terraform apply` again once Clerk is reachable. It \
+             sends the same settings, which is safe because they are absolute values."
+        }
+        ApiError::WrongApiUrl { .. } => {
+            "Check `api_url` in the provider block, or the CLERK_API_URL environment variable: \
+             it must be the base URL of Clerk's Backend API, `https://api.clerk.com` (with or \
+             without `/v1`). Nothing was changed."
+        }
         ApiError::Server { .. } | ApiError::Transport { .. } | ApiError::Timeout { .. } => {
             "Nothing was changed in Terraform state. Run the command again once Clerk is \
              reachable; the provider configuration's `max_retries`, `request_timeout_seconds` \
@@ -85,6 +96,7 @@ fn what_happened(error: &ApiError) -> String {
         ApiError::RateLimited {
             retry_after,
             attempts,
+            ..
         } => {
             let wait = match retry_after {
                 Some(wait) => format!(
@@ -106,16 +118,26 @@ fn what_happened(error: &ApiError) -> String {
                 each(*attempts)
             )
         }
-        ApiError::Timeout { attempts } => {
+        ApiError::Timeout { attempts, .. } => {
             format!("Clerk did not answer in time{}.", each(*attempts))
         }
-        ApiError::Transport { detail, attempts } => {
+        ApiError::Transport {
+            detail, attempts, ..
+        } => {
+            let detail = detail.trim_end_matches('.');
             format!("Clerk could not be reached{}: {detail}.", each(*attempts))
         }
+        ApiError::WrongApiUrl { tried } => format!(
+            "There is no Clerk Backend API at {tried}: the instance itself answered HTTP 404, \
+             so the base URL is wrong."
+        ),
         ApiError::Cancelled => {
             "The request was cancelled because Terraform is stopping.".to_string()
         }
-        other => format!("{other}."),
+        other => {
+            let text = other.to_string();
+            format!("{}.", text.trim_end_matches('.'))
+        }
     }
 }
 
@@ -140,12 +162,14 @@ mod tests {
             status: 503,
             attempts: 1,
             trace_id: None,
+            maybe_applied: false,
         });
         assert_eq!(one, "Clerk answered with a server error (HTTP 503).");
         let three = what_happened(&ApiError::Server {
             status: 502,
             attempts: 3,
             trace_id: None,
+            maybe_applied: false,
         });
         assert_eq!(
             three,
@@ -154,8 +178,48 @@ mod tests {
         let limited = what_happened(&ApiError::RateLimited {
             retry_after: Some(std::time::Duration::from_secs(90)),
             attempts: 1,
+            maybe_applied: false,
         });
         assert!(limited.contains("wait 90 s"), "{limited}");
+    }
+
+    #[test]
+    fn a_lost_answer_to_a_write_is_not_called_harmless() {
+        let lost = api_error(
+            "update the Clerk instance settings",
+            &ApiError::Transport {
+                detail: "127.0.0.1: connection reset".into(),
+                attempts: 2,
+                maybe_applied: true,
+            },
+        );
+        let detail = &lost.0[0].detail;
+        assert!(detail.contains("may already have been applied"), "{detail}");
+        assert!(!detail.contains("Nothing was changed"), "{detail}");
+        let refused = api_error(
+            "read the Clerk instance",
+            &ApiError::Transport {
+                detail: "127.0.0.1: connection refused".into(),
+                attempts: 2,
+                maybe_applied: false,
+            },
+        );
+        assert!(!refused.0[0].detail.contains("may already"));
+    }
+
+    #[test]
+    fn a_wrong_base_url_names_the_setting() {
+        let diags = api_error(
+            "read the Clerk instance",
+            &ApiError::WrongApiUrl {
+                tried: "api.clerk.com/v2/v1/instance".into(),
+            },
+        );
+        let detail = &diags.0[0].detail;
+        assert!(detail.contains("api.clerk.com/v2/v1/instance"), "{detail}");
+        assert!(detail.contains("CLERK_API_URL"), "{detail}");
+        assert!(!detail.contains("Correct the value"), "{detail}");
+        assert!(!detail.contains(".."), "{detail}");
     }
 
     #[test]

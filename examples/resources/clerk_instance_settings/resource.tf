@@ -1,5 +1,5 @@
 # Only the settings written here are managed. Anything left out keeps
-# whatever value the instance has, and never shows up in a plan.
+# whatever value the instance has, and is never sent or planned as a change.
 resource "clerk_instance_settings" "this" {
   test_mode                 = false
   hibp                      = true

@@ -344,15 +344,17 @@ impl Singleton {
         };
         let body = match model::patch_body(self.settings, prior.as_ref(), &planned) {
             Ok(body) => body,
-            Err(problem) => return failed(
-                Diagnostic::error(
-                    "Planned value still unknown at apply",
-                    format!(
+            Err(problem) => {
+                return failed(
+                    Diagnostic::error(
+                        "Planned value still unknown at apply",
+                        format!(
                         "{problem}. This is a bug in the provider or Terraform; please report it."
                     ),
+                    )
+                    .into(),
                 )
-                .into(),
-            ),
+            }
         };
         let pending = AppliedChanges::from_private(&request.planned_private);
         if body.is_empty() && prior.is_some() {
