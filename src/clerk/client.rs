@@ -305,7 +305,7 @@ impl Client {
                 Step::Retry(reason, err) => (reason, err),
             };
             let elapsed = start.elapsed();
-            let delay = next_delay(attempt, reason, elapsed, &policy, &mut rand::rng());
+            let delay = next_delay(attempt, reason, elapsed, &policy, &mut fastrand::Rng::new());
             let Some(delay) = delay else {
                 return Err(final_error);
             };
