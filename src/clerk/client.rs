@@ -406,7 +406,7 @@ impl Client {
             };
             maybe_applied = final_error.maybe_applied();
             let elapsed = start.elapsed();
-            let delay = next_delay(attempt, reason, elapsed, &policy, &mut rand::rng());
+            let delay = next_delay(attempt, reason, elapsed, &policy, &mut fastrand::Rng::new());
             let Some(delay) = delay else {
                 return Err(final_error);
             };

@@ -6,8 +6,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rand::Rng;
-
 /// Limits on one logical call, retries included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -61,7 +59,7 @@ pub(crate) fn next_delay(
     reason: RetryReason,
     elapsed: Duration,
     policy: &RetryPolicy,
-    rng: &mut impl Rng,
+    rng: &mut fastrand::Rng,
 ) -> Option<Duration> {
     if attempt >= policy.max_attempts.max(1) {
         return None;
@@ -74,7 +72,7 @@ pub(crate) fn next_delay(
         _ => {
             let step = backoff_step(attempt);
             let half = step / 2;
-            let jitter_ms = rng.random_range(0..=half.as_millis() as u64);
+            let jitter_ms = rng.u64(0..=half.as_millis() as u64);
             half + Duration::from_millis(jitter_ms)
         }
     };
@@ -178,8 +176,7 @@ fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::rngs::StdRng;
-    use rand::SeedableRng;
+    use fastrand::Rng;
 
     fn policy(max_attempts: u32, max_elapsed_s: u64) -> RetryPolicy {
         RetryPolicy {
@@ -201,7 +198,7 @@ mod tests {
     fn backoff_doubles_with_equal_jitter_and_caps() {
         let p = policy(100, 3600);
         for seed in 0..200 {
-            let mut rng = StdRng::seed_from_u64(seed);
+            let mut rng = Rng::with_seed(seed);
             for attempt in 1..12u32 {
                 let step = (250u64 << (attempt - 1)).min(8000);
                 for reason in [
@@ -222,7 +219,7 @@ mod tests {
     #[test]
     fn jitter_varies() {
         let p = policy(100, 3600);
-        let mut rng = StdRng::seed_from_u64(7);
+        let mut rng = Rng::with_seed(7);
         let delays: std::collections::BTreeSet<_> = (0..50)
             .map(|_| next_delay(5, RetryReason::Transport, Duration::ZERO, &p, &mut rng))
             .collect();
@@ -232,7 +229,7 @@ mod tests {
     #[test]
     fn stops_at_max_attempts() {
         let p = policy(3, 3600);
-        let mut rng = StdRng::seed_from_u64(1);
+        let mut rng = Rng::with_seed(1);
         assert!(next_delay(1, RetryReason::Transport, Duration::ZERO, &p, &mut rng).is_some());
         assert!(next_delay(2, RetryReason::Transport, Duration::ZERO, &p, &mut rng).is_some());
         assert_eq!(
@@ -255,7 +252,7 @@ mod tests {
     #[test]
     fn retry_after_is_obeyed_within_budget() {
         let p = policy(5, 60);
-        let mut rng = StdRng::seed_from_u64(1);
+        let mut rng = Rng::with_seed(1);
         let ra = |secs| RetryReason::RateLimited {
             retry_after: Some(Duration::from_secs(secs)),
         };
@@ -282,7 +279,7 @@ mod tests {
             max_elapsed: Duration::from_millis(1000),
             request_timeout: Duration::from_secs(1),
         };
-        let mut rng = StdRng::seed_from_u64(3);
+        let mut rng = Rng::with_seed(3);
         // Attempt 4 waits at least 1 s: never fits a 1 s budget.
         assert_eq!(
             next_delay(4, RetryReason::Server(500), Duration::ZERO, &p, &mut rng),

@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::pem::{Error as PemError, PemObject};
 use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::server::{NoServerSessionStorage, WantsServerCert};
@@ -140,18 +141,16 @@ fn finish(
     Arc::new(config)
 }
 
+/// The first `CERTIFICATE` section of `pem`; other sections are skipped.
 fn parse_single_cert(pem: &str) -> Result<CertificateDer<'static>, TlsError> {
-    let mut reader = std::io::BufReader::new(pem.as_bytes());
-    let mut certs = rustls_pemfile::certs(&mut reader);
-    match certs.next() {
-        Some(Ok(cert)) => Ok(cert),
-        Some(Err(e)) => Err(TlsError(format!(
+    CertificateDer::from_pem_slice(pem.as_bytes()).map_err(|e| match e {
+        PemError::NoItemsFound => {
+            TlsError("PLUGIN_CLIENT_CERT holds no PEM certificate".to_string())
+        }
+        e => TlsError(format!(
             "PLUGIN_CLIENT_CERT is not a readable PEM certificate: {e}"
-        ))),
-        None => Err(TlsError(
-            "PLUGIN_CLIENT_CERT holds no PEM certificate".to_string(),
         )),
-    }
+    })
 }
 
 /// Accepts exactly one client certificate, byte for byte.
@@ -234,6 +233,33 @@ mod tests {
         assert!(server_tls("not a certificate").is_err());
         assert!(
             server_tls("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n").is_err()
+        );
+    }
+
+    #[test]
+    fn client_cert_is_the_first_certificate_section() {
+        let first = rcgen::generate_simple_self_signed(vec!["first".into()]).unwrap();
+        let second = rcgen::generate_simple_self_signed(vec!["second".into()]).unwrap();
+        // A key before the certificates is skipped, as is a second certificate.
+        let pem = format!(
+            "{}{}{}",
+            first.signing_key.serialize_pem(),
+            first.cert.pem(),
+            second.cert.pem()
+        );
+        let cert = parse_single_cert(&pem).unwrap();
+        assert_eq!(cert.as_ref(), first.cert.der().as_ref());
+
+        let none = parse_single_cert(&first.signing_key.serialize_pem()).unwrap_err();
+        assert_eq!(none.0, "PLUGIN_CLIENT_CERT holds no PEM certificate");
+        let bad =
+            parse_single_cert("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n")
+                .unwrap_err();
+        assert!(
+            bad.0
+                .starts_with("PLUGIN_CLIENT_CERT is not a readable PEM certificate: "),
+            "{}",
+            bad.0
         );
     }
 

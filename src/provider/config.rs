@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
-use crate::clerk::{ApiUrl, KeyKind, RetryPolicy, SecretKey};
+use crate::clerk::{ApiUrl, KeyKind, RetryPolicy, SecretKey, DEFAULT_API_URL};
 use crate::framework::{Attribute, AttributePath, Block, Diagnostic, Diagnostics, Schema};
 use crate::value::{Number, Type, Value};
 
-pub const DEFAULT_API_URL: &str = "https://api.clerk.com";
 pub const DEFAULT_MAX_RETRIES: u64 = 4;
 pub const DEFAULT_REQUEST_TIMEOUT_SECONDS: u64 = 30;
 pub const DEFAULT_RETRY_BUDGET_SECONDS: u64 = 60;
@@ -41,11 +40,13 @@ pub fn schema() -> Schema {
                 Attribute::optional(
                     "api_url",
                     Type::String,
-                    "The base URL of Clerk's Backend API, with or without the trailing `/v1`. \
-                     Falls back to the `CLERK_API_URL` environment variable, then to \
-                     `https://api.clerk.com`. Plain `http://` is accepted only for loopback \
-                     addresses, such as a local `clerk-emulator`, so the key never travels in \
-                     clear text over a network.",
+                    &format!(
+                        "The base URL of Clerk's Backend API, with or without the trailing \
+                         `/v1`. Falls back to the `CLERK_API_URL` environment variable, then to \
+                         `{DEFAULT_API_URL}`. Plain `http://` is accepted only for loopback \
+                         addresses, such as a local `clerk-emulator`, so the key never travels \
+                         in clear text over a network."
+                    ),
                 ),
                 Attribute::optional(
                     "max_retries",

@@ -103,6 +103,26 @@ fn explicit_values_win_over_the_environment() {
 }
 
 #[test]
+fn api_url_defaults_to_the_one_documented_default() {
+    let value = provider_config(&[("secret_key", s("sk_test_x"))]);
+    let Ok(Parsed::Ready(parsed)) = config::parse(&value, no_env) else {
+        panic!("expected a configuration");
+    };
+    assert_eq!(parsed.api_url, crate::clerk::ApiUrl::default());
+    assert_eq!(
+        parsed.api_url.as_str(),
+        format!("{}/v1", crate::clerk::DEFAULT_API_URL)
+    );
+    let schema = config::schema();
+    let attribute = schema.block.attributes.iter().find(|a| a.name == "api_url");
+    let description = &attribute.unwrap().description;
+    assert!(
+        description.contains(&format!("`{}`", crate::clerk::DEFAULT_API_URL)),
+        "{description}"
+    );
+}
+
+#[test]
 fn plain_http_to_a_remote_host_is_refused() {
     let value = provider_config(&[
         ("secret_key", s("sk_test_x")),

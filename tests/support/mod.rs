@@ -6,6 +6,7 @@
 pub mod http;
 pub mod mtls;
 pub mod plugin;
+pub mod requests;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
