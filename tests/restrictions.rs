@@ -203,6 +203,35 @@ fn clerk_refusals_read_well_and_keep_state() {
     // Nothing in state: the next apply tries again and succeeds.
     ws.apply().assert_ok();
     assert_eq!(stored(&emulator)["allowlist"], true);
+
+    // A 422 naming a parameter lands on that attribute.
+    ws.write_config(&config("", "  allowlist = false"));
+    emulator.fault(json!({
+        "method": "PATCH",
+        "path": "/v1/instance/restrictions",
+        "status": 422,
+        "body": "{\"errors\":[{\"code\":\"form_param_value_invalid\",\"message\":\"is invalid\",\"long_message\":\"allowlist cannot be turned off while the allowlist is in use.\",\"meta\":{\"param_name\":\"allowlist\"}}]}"
+    }));
+    let run = ws.apply();
+    run.assert_failed();
+    let text = run.flat();
+    assert!(
+        text.contains("Could not update the Clerk instance restrictions"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Clerk error code `form_param_value_invalid`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("allowlist = false"),
+        "points at the attribute: {text}"
+    );
+    assert_eq!(
+        ws.resource_values(RESOURCE)["allowlist"],
+        true,
+        "state kept"
+    );
 }
 
 #[test]

@@ -14,7 +14,7 @@ pub static INSTANCE_SETTINGS: Singleton = Singleton {
     subject: "instance settings",
     description: "Manages the settings of the Clerk instance that the provider's secret key \
         belongs to, through Clerk's `PATCH /v1/instance`. Only the settings written in the \
-        configuration are managed: a setting left out is never sent and never shows as a \
+        configuration are managed: a setting left out is never sent and never planned as a \
         change, and `terraform plan` shows exactly what apply sends.\n\n\
         Destroying this resource only removes it from Terraform state; the instance keeps \
         its settings.",
