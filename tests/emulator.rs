@@ -594,6 +594,33 @@ async fn environment_lags_behind_patches() {
 }
 
 #[tokio::test]
+async fn added_latency_delays_api_requests_only() {
+    let emu = start(quiet()).await;
+    let response = emu
+        .control(Method::PUT, "/config", Some(json!({ "latency_ms": 120 })))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let config: Value = response.json().await.expect("JSON");
+    assert_eq!(config["latency_ms"], 120);
+    // A deliberate sleep: the answer can come no sooner.
+    let sent = Instant::now();
+    emu.patch_ok(DEV_KEY, json!({ "hibp": false })).await;
+    assert!(sent.elapsed() >= Duration::from_millis(120));
+    // Out of range is refused, and the setting is kept.
+    let response = emu
+        .control(
+            Method::PUT,
+            "/config",
+            Some(json!({ "latency_ms": 3_600_000 })),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = emu.control(Method::GET, "/config", None).await;
+    let config: Value = response.json().await.expect("JSON");
+    assert_eq!(config["latency_ms"], 120);
+}
+
+#[tokio::test]
 async fn faults_rate_limit_and_outage() {
     let emu = start(quiet()).await;
     emu.faults(json!([

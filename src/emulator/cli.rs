@@ -19,7 +19,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 const USAGE: &str = "\
 usage: clerk-emulator [--listen 127.0.0.1:0] [--state FILE] [--key SECRET_KEY]...
-                      [--environment-lag-ms N] [--quiet]
+                      [--environment-lag-ms N] [--latency-ms N] [--quiet]
 
 A local stand-in for Clerk's Backend API (/v1/instance, /v1/domains) and the
 Frontend API's /v1/environment, with a control API under /__emulator/.
@@ -30,6 +30,7 @@ Frontend API's /v1/environment, with a control API under /__emulator/.
                             CLERK_EMULATOR_KEYS=key1,key2); default: any
                             well-formed sk_test_/sk_live_ key
   --environment-lag-ms N    serve /v1/environment as of N ms ago
+  --latency-ms N            wait N ms before answering each API request
   --quiet                   do not log requests to stderr
 ";
 
@@ -78,6 +79,13 @@ where
                     format!("--environment-lag-ms needs a number of milliseconds, not {text:?}")
                 })?;
                 options.environment_lag = Duration::from_millis(ms);
+            }
+            "--latency-ms" => {
+                let text = value()?;
+                let ms: u64 = text.parse().map_err(|_| {
+                    format!("--latency-ms needs a number of milliseconds, not {text:?}")
+                })?;
+                options.latency = Duration::from_millis(ms);
             }
             "--quiet" if inline.is_none() => options.quiet = true,
             // Do not echo the argument: it could be a key passed by mistake.
@@ -201,6 +209,7 @@ mod tests {
                 "sk_test_AAAAAAAA1",
                 "--environment-lag-ms",
                 "250",
+                "--latency-ms=50",
                 "--quiet",
             ]),
             Some(" sk_live_BBBBBBBB2 ,,"),
@@ -218,6 +227,7 @@ mod tests {
             ]
         );
         assert_eq!(options.environment_lag, Duration::from_millis(250));
+        assert_eq!(options.latency, Duration::from_millis(50));
         assert!(options.quiet);
         let debug = format!("{options:?}");
         assert!(!debug.contains("AAAAAAAA1"), "{debug}");
@@ -232,6 +242,7 @@ mod tests {
         assert!(parse_args(args(&["--listen"]), None).is_err());
         assert!(parse_args(args(&["--listen", "example.com:80"]), None).is_err());
         assert!(parse_args(args(&["--environment-lag-ms", "soon"]), None).is_err());
+        assert!(parse_args(args(&["--latency-ms", "-5"]), None).is_err());
         let Ok(Command::Run(options)) = parse_args(args(&["--listen", "localhost:0"]), None) else {
             panic!("localhost should parse");
         };

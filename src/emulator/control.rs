@@ -18,6 +18,15 @@ use super::{restrictions, validate};
 
 /// Largest environment lag accepted at runtime (one hour).
 const MAX_LAG_MS: u64 = 3_600_000;
+/// A minute per request is already far past any real network.
+const MAX_LATENCY_MS: u64 = 60_000;
+
+fn config_view(app: &App) -> Value {
+    json!({
+        "environment_lag_ms": app.lag_ms.load(Ordering::Relaxed),
+        "latency_ms": app.latency_ms.load(Ordering::Relaxed),
+    })
+}
 
 fn control_error(status: StatusCode, message: String, trace: &str) -> Response {
     // serde messages can quote the input; keep anything key-shaped out.
@@ -34,6 +43,7 @@ fn control_error(status: StatusCode, message: String, trace: &str) -> Response {
 #[serde(deny_unknown_fields)]
 struct ConfigBody {
     environment_lag_ms: Option<u64>,
+    latency_ms: Option<u64>,
 }
 
 pub(super) async fn handle(
@@ -94,9 +104,7 @@ pub(super) async fn handle(
             control_patch_instance(app, subpath.trim_start_matches("/instances/"), body, trace)
                 .await
         }
-        ("GET", "/config") => {
-            ok(json!({ "environment_lag_ms": app.lag_ms.load(Ordering::Relaxed) }))
-        }
+        ("GET", "/config") => ok(config_view(app)),
         ("PUT", "/config") => match serde_json::from_slice::<ConfigBody>(body) {
             Ok(config) => {
                 if let Some(lag) = config.environment_lag_ms {
@@ -106,11 +114,18 @@ pub(super) async fn handle(
                     }
                     app.lag_ms.store(lag, Ordering::Relaxed);
                 }
-                ok(json!({ "environment_lag_ms": app.lag_ms.load(Ordering::Relaxed) }))
+                if let Some(latency) = config.latency_ms {
+                    if latency > MAX_LATENCY_MS {
+                        let message = format!("latency_ms must be at most {MAX_LATENCY_MS}");
+                        return control_error(StatusCode::BAD_REQUEST, message, trace);
+                    }
+                    app.latency_ms.store(latency, Ordering::Relaxed);
+                }
+                ok(config_view(app))
             }
             Err(e) => control_error(
                 StatusCode::BAD_REQUEST,
-                format!("expected {{\"environment_lag_ms\": N}}: {e}"),
+                format!("expected {{\"environment_lag_ms\": N, \"latency_ms\": N}}: {e}"),
                 trace,
             ),
         },

@@ -59,6 +59,9 @@ pub struct Options {
     pub keys: Vec<String>,
     /// How far behind `/v1/environment` answers lag (edge-cache staleness).
     pub environment_lag: Duration,
+    /// Added before answering every API request (not the control API), to
+    /// stand in for the network distance to Clerk in benchmarks.
+    pub latency: Duration,
     /// Do not echo the request log to stderr.
     pub quiet: bool,
 }
@@ -70,6 +73,7 @@ impl Default for Options {
             state_file: None,
             keys: Vec::new(),
             environment_lag: Duration::ZERO,
+            latency: Duration::ZERO,
             quiet: false,
         }
     }
@@ -84,6 +88,7 @@ impl fmt::Debug for Options {
             .field("state_file", &self.state_file)
             .field("keys", &keys)
             .field("environment_lag", &self.environment_lag)
+            .field("latency", &self.latency)
             .field("quiet", &self.quiet)
             .finish()
     }
@@ -177,6 +182,7 @@ pub async fn serve(options: Options) -> io::Result<(SocketAddr, Handle)> {
         allowed_keys,
         log: Mutex::new(RequestLog::default()),
         faults: Mutex::new(FaultQueue::default()),
+        latency_ms: AtomicU64::new(u64::try_from(options.latency.as_millis()).unwrap_or(u64::MAX)),
         lag_ms: AtomicU64::new(
             u64::try_from(options.environment_lag.as_millis()).unwrap_or(u64::MAX),
         ),

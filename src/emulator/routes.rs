@@ -45,6 +45,8 @@ pub(crate) struct App {
     pub log: Mutex<RequestLog>,
     pub faults: Mutex<FaultQueue>,
     pub lag_ms: AtomicU64,
+    /// Added to every API request; see `Options::latency`.
+    pub latency_ms: AtomicU64,
     /// `http://ip:port` of the bound socket, for `frontend_api_url`.
     pub base_url: String,
     pub quiet: bool,
@@ -152,6 +154,10 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         headers: parts.headers,
         body: body.unwrap_or_default(),
     };
+    let latency = app.latency_ms.load(Ordering::Relaxed);
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
     let fault = lock(&app.faults).take(incoming.method.as_str(), &incoming.path);
     if let Some(delay) = fault.as_ref().map(|f| f.delay_ms).filter(|ms| *ms > 0) {
         tokio::time::sleep(Duration::from_millis(delay)).await;
