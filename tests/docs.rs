@@ -230,6 +230,7 @@ const EXAMPLES: &[&str] = &[
     "quickstart",
     "resources/clerk_instance_restrictions",
     "resources/clerk_instance_settings",
+    "whole-instance",
 ];
 
 /// Every directory under `examples/` holding a `.tf` file.
@@ -422,6 +423,11 @@ fn restrictions_example_imports_validates_and_applies() {
 #[test]
 fn restrictions_data_source_example_validates_and_applies() {
     check_example("data-sources/clerk_instance_restrictions");
+}
+
+#[test]
+fn whole_instance_example_validates_and_applies() {
+    check_example("whole-instance");
 }
 
 #[test]
