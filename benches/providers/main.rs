@@ -19,6 +19,7 @@
 
 mod plugin;
 mod rpc;
+mod scaling;
 mod stats;
 mod terraform;
 
@@ -233,13 +234,24 @@ fn run(options: &Options) -> Result<(), String> {
     drop(runtime);
     terraform_plans(&setup, &mut results)?;
     drop(emulator);
+    let scaled = scaling_plans(&setup)?;
     let _ = std::fs::remove_dir_all(&setup.tmp);
 
     let table = report(&results, options);
     println!("\n{}", table.text());
+    println!(
+        "Reads that scale (clerk-emulator answering {} ms late):\n{}",
+        scaling::LATENCY_MS,
+        scaling::table(&scaled, false)
+    );
     println!("{}", machine.load_now());
     if let Some(path) = &options.markdown {
-        let markdown = format!("{}\n\n{}\n", machine.markdown(), table.markdown());
+        let markdown = format!(
+            "{}\n\n{}\n\n{}\n",
+            machine.markdown(),
+            table.markdown(),
+            scaling::table(&scaled, true)
+        );
         std::fs::write(path, markdown).map_err(|e| format!("writing {}: {e}", path.display()))?;
         println!("Markdown written to {}", path.display());
     }
@@ -383,9 +395,9 @@ fn rpc_load(
 /// `terraform plan` with one resource of each provider and with none;
 /// then traced plans for Terraform's own AutoMTLS work, and wrapped plans
 /// for the providers' peak memory and CPU time.
-fn terraform_plans(setup: &Setup, results: &mut Results) -> Result<(), String> {
-    let options = setup.options;
-    let ours = Installed {
+/// Our provider as Terraform installs it, with a small configuration.
+fn ours_installed(options: &Options) -> Installed {
+    Installed {
         local_name: "clerk",
         source: "terraform.local/clerk/clerk",
         hostname: "terraform.local",
@@ -395,7 +407,34 @@ fn terraform_plans(setup: &Setup, results: &mut Results) -> Result<(), String> {
         file_name: format!("terraform-provider-clerk_v{}", env!("CARGO_PKG_VERSION")),
         binary: options.ours.clone(),
         body: "provider \"clerk\" {}\n\nresource \"clerk_instance_settings\" \"this\" {\n  hibp          = true\n  support_email = \"support@example.com\"\n}",
-    };
+    }
+}
+
+/// Plans of configurations managing many objects, against an emulator of
+/// their own that answers late; see `scaling`.
+fn scaling_plans(setup: &Setup) -> Result<Vec<scaling::Outcome>, String> {
+    let options = setup.options;
+    println!(
+        "reads that scale: plans of examples/whole-instance, {} ms per request ...",
+        scaling::LATENCY_MS
+    );
+    let emulator = Emulator::start(&options.emulator)?;
+    let env = vec![
+        ("CLERK_SECRET_KEY".to_string(), BENCH_KEY.to_string()),
+        ("CLERK_API_URL".to_string(), emulator.url.clone()),
+        ("TMPDIR".to_string(), setup.tmp.display().to_string()),
+    ];
+    let bench = Bench::new(&options.terraform, &options.out, env);
+    let ours = ours_installed(options);
+    let mirror = bench.mirror("mirror-scaling", &[&ours], false)?;
+    let scenarios = scaling::whole_instance_scenarios(Path::new(env!("CARGO_MANIFEST_DIR")))?;
+    let addr = emulator.url.trim_start_matches("http://").to_string();
+    scaling::run(&bench, &mirror, &addr, &scenarios, 3)
+}
+
+fn terraform_plans(setup: &Setup, results: &mut Results) -> Result<(), String> {
+    let options = setup.options;
+    let ours = ours_installed(options);
     let go = Installed {
         local_name: "null",
         // A filesystem mirror serves any source address, so the Go provider
