@@ -1,4 +1,5 @@
-//! The Backend API subset: `GET`/`PATCH /v1/instance` and `GET /v1/domains`,
+//! The Backend API subset: `GET`/`PATCH /v1/instance`, `/v1/domains` and
+//! `/v1/jwt_templates` (in their own modules),
 //! behind `Authorization: Bearer sk_…`.
 
 use std::time::Instant;
@@ -8,9 +9,9 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::errors::{self, ClerkError};
-use super::keys::{self, Environment, SecretKey};
+use super::keys::{self, SecretKey};
 use super::routes::{lock, method_not_allowed, not_found, strip_bearer, App, Incoming};
-use super::{restrictions, validate};
+use super::{domains, jwt_templates, restrictions, validate};
 
 /// Dated API versions Clerk publishes; anything else is refused like Clerk does.
 const API_VERSIONS: &[&str] = &[
@@ -114,13 +115,17 @@ pub(super) async fn handle(
     let response = match (request.method.as_str(), request.path.as_str()) {
         ("GET", "/v1/instance") => get_instance(app, &key, trace),
         ("PATCH", "/v1/instance") => patch_instance(app, &key, request, trace).await,
-        ("GET", "/v1/domains") => get_domains(app, &key, trace),
         ("PATCH", "/v1/instance/restrictions") => {
             patch_restrictions(app, &key, request, trace).await
         }
         (_, "/v1/instance/restrictions") => method_not_allowed(&request.method, "PATCH", trace),
         (_, "/v1/instance") => method_not_allowed(&request.method, "GET, PATCH", trace),
-        (_, "/v1/domains") => method_not_allowed(&request.method, "GET", trace),
+        (_, path) if path == "/v1/domains" || path.starts_with("/v1/domains/") => {
+            domains::handle(app, &key, request, trace).await
+        }
+        (_, path) if path == "/v1/jwt_templates" || path.starts_with("/v1/jwt_templates/") => {
+            jwt_templates::handle(app, &key, request, trace).await
+        }
         _ => not_found(trace),
     };
     (response, Some(id))
@@ -155,7 +160,7 @@ fn get_instance(app: &App, key: &SecretKey, trace: &str) -> Response {
 
 /// Parses a request body as JSON; an empty body is `{}` (the spec does not
 /// require one).
-fn json_body(request: &Incoming) -> Result<Value, (StatusCode, ClerkError)> {
+pub(super) fn json_body(request: &Incoming) -> Result<Value, (StatusCode, ClerkError)> {
     if request.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }
@@ -252,37 +257,4 @@ async fn patch_restrictions(
         }
         None => not_found(trace),
     }
-}
-
-fn get_domains(app: &App, key: &SecretKey, trace: &str) -> Response {
-    let store = lock(&app.store);
-    let Some(instance) = store.by_fingerprint(&key.fingerprint()) else {
-        return not_found(trace);
-    };
-    let name = match instance.environment {
-        Environment::Development => {
-            format!(
-                "emulated-{}.clerk.accounts.dev",
-                instance.id.get(4..12).unwrap_or("instance")
-            )
-        }
-        Environment::Production => "example.com".to_string(),
-    };
-    let domain = json!({
-        "object": "domain",
-        "id": keys::domain_id(&instance.id),
-        "name": name,
-        "is_satellite": false,
-        "frontend_api_url": format!("{}/fapi/{}", app.base_url, instance.id),
-        "accounts_portal_url": null,
-        "proxy_url": null,
-        // Clerk reports a NULL development origin as "".
-        "development_origin": instance.settings.development_origin.clone().unwrap_or_default(),
-        "cname_targets": null,
-    });
-    errors::json_response(
-        StatusCode::OK,
-        &json!({ "data": [domain], "total_count": 1 }),
-        trace,
-    )
 }

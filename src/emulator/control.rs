@@ -14,7 +14,7 @@ use super::errors::{self, ClerkError};
 use super::faults;
 use super::keys;
 use super::routes::{lock, not_found, App, CONTROL_PREFIX};
-use super::{restrictions, validate};
+use super::{collection, restrictions, validate};
 
 /// Largest environment lag accepted at runtime (one hour).
 const MAX_LAG_MS: u64 = 3_600_000;
@@ -55,6 +55,9 @@ pub(super) async fn handle(
 ) -> Response {
     let subpath = path.strip_prefix(CONTROL_PREFIX).unwrap_or("");
     let ok = |value: Value| errors::json_response(StatusCode::OK, &value, trace);
+    if let Some(response) = collection::control(app, method, subpath, body, trace).await {
+        return response;
+    }
     match (method, subpath) {
         ("GET", "/requests") => ok(Value::Array(lock(&app.log).entries())),
         ("DELETE", "/requests") => {

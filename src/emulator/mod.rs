@@ -1,8 +1,11 @@
 //! clerk-emulator: a small local HTTP server standing in for the parts of
-//! Clerk the provider talks to (`GET`/`PATCH /v1/instance`, `GET /v1/domains`
-//! and the Frontend API's `GET /v1/environment`), with a control API under
-//! `/__emulator/` for request logs, injected faults, out-of-band edits and
-//! edge-cache lag.
+//! Clerk the provider talks to (`GET`/`PATCH /v1/instance`, `/v1/domains`
+//! with satellite domains, `/v1/jwt_templates` and the Frontend API's
+//! `GET /v1/environment`), with a control API under `/__emulator/` for
+//! request logs, injected faults, out-of-band edits (including JWT templates
+//! and domains: `/__emulator/instances/{id}/jwt_templates[/{template_id}]`
+//! and `/__emulator/instances/{id}/domains[/{domain_id}]`, see
+//! `collection.rs`) and edge-cache lag.
 //!
 //! It backs the end-to-end tests (Terraform → provider → emulator) and lets
 //! users run their configurations offline in CI. It binds loopback only,
@@ -14,10 +17,13 @@
 
 mod bapi;
 pub mod cli;
+mod collection;
 mod control;
+mod domains;
 mod errors;
 mod fapi;
 mod faults;
+mod jwt_templates;
 mod keys;
 mod reqlog;
 mod restrictions;

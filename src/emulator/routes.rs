@@ -23,7 +23,7 @@ use super::faults::FaultQueue;
 use super::keys::{self, SecretKey};
 use super::reqlog::RequestLog;
 use super::store::{StateFile, Store};
-use super::{bapi, control, fapi};
+use super::{bapi, collection, control, fapi};
 
 /// Largest request body read; Clerk's own bodies are tiny.
 const BODY_LIMIT: usize = 1 << 20;
@@ -256,7 +256,15 @@ fn record(app: &App, request: &Incoming, outcome: Outcome<'_>) {
         Ok(text) => {
             let text = redact(text);
             match serde_json::from_str::<Value>(&text) {
-                Ok(value) => (value, Value::Null),
+                Ok(mut value) => {
+                    collection::redact_secrets(&mut value);
+                    (value, Value::Null)
+                }
+                // A body that is not JSON but names a secret field keeps only its size.
+                Err(_) if collection::raw_holds_secret(&text) => (
+                    Value::Null,
+                    Value::String(format!("<{} bytes, holds a secret field>", text.len())),
+                ),
                 Err(_) => (Value::Null, Value::String(text)),
             }
         }

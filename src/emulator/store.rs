@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::domains::Domains;
+use super::jwt_templates::JwtTemplates;
 use super::keys::{self, Environment, SecretKey};
 use super::restrictions::Restrictions;
 
@@ -40,6 +42,13 @@ pub struct Settings {
     /// `PATCH /v1/instance/restrictions`; absent from older state files.
     #[serde(default)]
     pub restrictions: Restrictions,
+    /// `/v1/jwt_templates`; absent from older state files.
+    #[serde(default)]
+    pub jwt_templates: JwtTemplates,
+    /// `/v1/domains` satellites and primary-domain changes; absent from
+    /// older state files.
+    #[serde(default)]
+    pub domains: Domains,
 }
 
 impl Settings {
@@ -57,6 +66,8 @@ impl Settings {
             enhanced_email_deliverability: false,
             preferred_sign_in_strategy_when_password_required: None,
             restrictions: Restrictions::default(),
+            jwt_templates: JwtTemplates::default(),
+            domains: Domains::default(),
         }
     }
 }
@@ -382,6 +393,31 @@ mod tests {
         assert_eq!(
             instance.settings.support_email.as_deref(),
             Some("x@example.com")
+        );
+    }
+
+    #[test]
+    fn older_state_files_load_without_collections() {
+        let fingerprint = key().fingerprint();
+        let text = format!(
+            r#"{{"format":"clerk-emulator-state/1","instances":{{"{fingerprint}":{{"id":"ins_x","environment_type":"development","allowed_origins":[],"settings":{{"test_mode":true,"hibp":true,"support_email":null,"clerk_js_version":null,"development_origin":null,"url_based_session_syncing":true,"enhanced_email_deliverability":false,"preferred_sign_in_strategy_when_password_required":null}}}}}}}}"#
+        );
+        let store = Store::from_state(&text, Instant::now()).expect("loads");
+        let instance = store.by_fingerprint(&fingerprint).expect("found");
+        assert!(instance.settings.jwt_templates.items.is_empty());
+        assert!(instance.settings.domains.satellites.is_empty());
+        // And the collections round-trip once present.
+        let mut store = store;
+        let instance = store.by_fingerprint_mut(&fingerprint).expect("found");
+        instance.settings.domains.primary_name = Some("renamed.example".into());
+        instance.settings.jwt_templates.next = 3;
+        let again =
+            Store::from_state(&store.to_state().expect("saves"), Instant::now()).expect("reloads");
+        let instance = again.by_fingerprint(&fingerprint).expect("found");
+        assert_eq!(instance.settings.jwt_templates.next, 3);
+        assert_eq!(
+            instance.settings.domains.primary_name.as_deref(),
+            Some("renamed.example")
         );
     }
 
