@@ -712,6 +712,73 @@ mod tests {
         assert_eq!(orgs.creator_role, "org:admin", "settings keep the key");
     }
 
+    /// The direct children of the `properties:` block found after the
+    /// line `anchor` (then `after`, if given) in the vendored spec: plain
+    /// text, no YAML parser.
+    fn spec_properties(anchor: &str, after: Option<&str>) -> Vec<String> {
+        let spec = include_str!("../../tests/fixtures/clerk-openapi/bapi-2026-05-12.yml");
+        let lines: Vec<&str> = spec.lines().collect();
+        let indent = |line: &str| line.len() - line.trim_start().len();
+        let find = |from: usize, wanted: &str| {
+            lines[from..]
+                .iter()
+                .position(|l| l.trim() == wanted)
+                .map(|i| from + i)
+                .unwrap_or_else(|| panic!("{wanted} in the spec"))
+        };
+        let mut at = find(0, anchor);
+        if let Some(after) = after {
+            at = find(at, after);
+        }
+        let properties = find(at, "properties:");
+        let parent = indent(lines[properties]);
+        let mut child = None;
+        let mut names = Vec::new();
+        for line in &lines[properties + 1..] {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let depth = indent(line);
+            if depth <= parent {
+                break;
+            }
+            if *child.get_or_insert(depth) == depth {
+                if let Some(name) = line.trim().strip_suffix(':') {
+                    names.push(name.to_string());
+                }
+            }
+        }
+        names
+    }
+
+    #[test]
+    fn fields_and_answer_match_the_published_spec() {
+        let request = spec_properties(
+            "operationId: UpdateInstanceOrganizationSettings",
+            Some("requestBody:"),
+        );
+        assert_eq!(request, FIELDS);
+        let mut answer = spec_properties("OrganizationSettings:", Some("type: object"));
+        answer.sort();
+        let json = Organizations::default().to_json();
+        let mut keys: Vec<String> = json.as_object().unwrap().keys().cloned().collect();
+        // max_role_sets_allowed is optional in the spec and not emulated.
+        keys.push("max_role_sets_allowed".to_string());
+        keys.sort();
+        assert_eq!(keys, answer);
+        let mut role = spec_properties("Role:", Some("type: object"));
+        role.sort();
+        let mut role_keys: Vec<String> = Organizations::default().roles("ins_x")[0]
+            .to_json()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        role_keys.sort();
+        assert_eq!(role_keys, role);
+    }
+
     #[test]
     fn apply_reports_changes() {
         let mut orgs = Organizations::default();
