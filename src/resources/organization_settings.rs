@@ -190,8 +190,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting::new(
         "max_allowed_memberships",
         Kind::Int,
-        "How many members an organization may have by default (`0` for no limit). Clerk's \
-        plans cap it.",
+        "How many members an organization may have by default: a whole number of at least \
+        `0`. Clerk's plans cap it.",
     )
     .min(0)
     .read(Source::Own, "/max_allowed_memberships"),

@@ -10,6 +10,10 @@
 //! a planned `""` is called out in a warning, the key must belong to the
 //! instance in state before anything is written, reads are GETs only, and
 //! the stale-read rule covers edge-cached sources only.
+//!
+//! A description may also hold settings Clerk only reports (computed,
+//! never sent), an [`Adjust`] hook that works out derived values from what
+//! was read, and [`Refusal`]s: statuses with a meaning of their own.
 
 pub mod model;
 pub mod setting;
