@@ -226,11 +226,13 @@ fn pages_embed_their_examples_and_the_generated_tables() {
 const EXAMPLES: &[&str] = &[
     "data-sources/clerk_instance",
     "data-sources/clerk_instance_restrictions",
+    "data-sources/clerk_organization_settings",
     "provider",
     "quickstart",
     "resources/clerk_instance_restrictions",
     "resources/clerk_instance_settings",
     "whole-instance",
+    "resources/clerk_organization_settings",
 ];
 
 /// Every directory under `examples/` holding a `.tf` file.
@@ -428,6 +430,16 @@ fn restrictions_data_source_example_validates_and_applies() {
 #[test]
 fn whole_instance_example_validates_and_applies() {
     check_example("whole-instance");
+}
+
+#[test]
+fn organization_settings_example_imports_validates_and_applies() {
+    check_example("resources/clerk_organization_settings");
+}
+
+#[test]
+fn organization_settings_data_source_example_validates_and_applies() {
+    check_example("data-sources/clerk_organization_settings");
 }
 
 #[test]

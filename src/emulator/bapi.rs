@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use super::errors::{self, ClerkError};
 use super::keys::{self, SecretKey};
 use super::routes::{lock, method_not_allowed, not_found, strip_bearer, App, Incoming};
-use super::{domains, jwt_templates, restrictions, validate};
+use super::{domains, jwt_templates, organizations, restrictions, validate};
 
 /// Dated API versions Clerk publishes; anything else is refused like Clerk does.
 const API_VERSIONS: &[&str] = &[
@@ -119,6 +119,17 @@ pub(super) async fn handle(
             patch_restrictions(app, &key, request, trace).await
         }
         (_, "/v1/instance/restrictions") => method_not_allowed(&request.method, "PATCH", trace),
+        ("GET", "/v1/instance/organization_settings") => {
+            organizations::get_settings(app, &key, trace)
+        }
+        ("PATCH", "/v1/instance/organization_settings") => {
+            organizations::patch_settings(app, &key, request, trace).await
+        }
+        (_, "/v1/instance/organization_settings") => {
+            method_not_allowed(&request.method, "GET, PATCH", trace)
+        }
+        ("GET", "/v1/organization_roles") => organizations::list_roles(app, &key, request, trace),
+        (_, "/v1/organization_roles") => method_not_allowed(&request.method, "GET", trace),
         (_, "/v1/instance") => method_not_allowed(&request.method, "GET, PATCH", trace),
         (_, path) if path == "/v1/domains" || path.starts_with("/v1/domains/") => {
             domains::handle(app, &key, request, trace).await

@@ -14,7 +14,7 @@ use super::errors::{self, ClerkError};
 use super::faults;
 use super::keys;
 use super::routes::{lock, not_found, App, CONTROL_PREFIX};
-use super::{collection, restrictions, validate};
+use super::{collection, organizations, restrictions, validate};
 
 /// Largest environment lag accepted at runtime (one hour).
 const MAX_LAG_MS: u64 = 3_600_000;
@@ -94,6 +94,9 @@ pub(super) async fn handle(
                 Some(instance) => ok(instance.to_control_json()),
                 None => not_found(trace),
             }
+        }
+        (_, _) if subpath.starts_with("/instances/") && subpath.contains("/organization_") => {
+            organizations::control(app, method, subpath, body, trace).await
         }
         ("PATCH", _)
             if subpath.starts_with("/instances/") && subpath.ends_with("/restrictions") =>

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use super::domains::Domains;
 use super::jwt_templates::JwtTemplates;
 use super::keys::{self, Environment, SecretKey};
+use super::organizations::Organizations;
 use super::restrictions::Restrictions;
 
 /// Snapshots kept per instance for the environment lag. Older ones are
@@ -49,6 +50,10 @@ pub struct Settings {
     /// older state files.
     #[serde(default)]
     pub domains: Domains,
+    /// `/v1/instance/organization_settings` and the organization roles;
+    /// absent from older state files.
+    #[serde(default)]
+    pub organizations: Organizations,
 }
 
 impl Settings {
@@ -68,6 +73,7 @@ impl Settings {
             restrictions: Restrictions::default(),
             jwt_templates: JwtTemplates::default(),
             domains: Domains::default(),
+            organizations: Organizations::default(),
         }
     }
 }
@@ -144,6 +150,10 @@ impl Instance {
             "preferred_sign_in_strategy_when_password_required":
                 s.preferred_sign_in_strategy_when_password_required,
             "restrictions": s.restrictions.to_bapi_json(),
+            "organization_settings": s.organizations.to_json(),
+            "organization_roles": s.organizations.roles(&self.id).iter()
+                .map(|r| json!({"id": r.id, "key": r.key, "name": r.name}))
+                .collect::<Vec<_>>(),
         })
     }
 }

@@ -41,6 +41,8 @@ pub static INSTANCE_RESTRICTIONS: Singleton = Singleton {
     payment_required: "Allowlists, blocklists and the email restrictions are features of \
         Clerk's paid plans: upgrade the instance's plan in the Clerk Dashboard, or remove the \
         setting from the configuration.",
+    refusals: &[],
+    adjust: None,
 };
 
 /// The restrictions, sorted by name.

@@ -27,6 +27,8 @@ pub static INSTANCE_SETTINGS: Singleton = Singleton {
             Clerk does not expose the stored override.",
     }),
     payment_required: "Check the instance's plan in the Clerk Dashboard.",
+    refusals: &[],
+    adjust: None,
 };
 
 /// The settings, sorted by name.

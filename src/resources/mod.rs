@@ -12,6 +12,7 @@ pub mod context;
 mod errors;
 pub mod instance_restrictions;
 pub mod instance_settings;
+pub mod organization_settings;
 mod readback;
 pub mod singleton;
 pub mod validate;
@@ -69,12 +70,14 @@ pub trait DataSource: Send + Sync {
 pub static RESOURCES: &[&dyn Resource] = &[
     &instance_settings::INSTANCE_SETTINGS,
     &instance_restrictions::INSTANCE_RESTRICTIONS,
+    &organization_settings::ORGANIZATION_SETTINGS,
 ];
 
 /// Every data source this provider has.
 pub static DATA_SOURCES: &[&dyn DataSource] = &[
     &SingletonData(&instance_settings::INSTANCE_SETTINGS),
     &SingletonData(&instance_restrictions::INSTANCE_RESTRICTIONS),
+    &SingletonData(&organization_settings::ORGANIZATION_SETTINGS),
 ];
 
 pub fn resource(type_name: &str) -> Option<&'static dyn Resource> {

@@ -58,11 +58,14 @@ pub fn extract(
 /// Reads the instance and every source the table needs; with `extended`
 /// also the sources that need drift detection. An optional source that
 /// fails is a warning, never an error: its settings are left out.
+/// `needed` names the settings the caller needs, for the singleton's
+/// `adjust` hook (which may skip extra reads for settings nobody needs).
 pub async fn observe(
     cx: &Configured,
     singleton: &Singleton,
     extended: bool,
     purpose: Purpose,
+    needed: &BTreeSet<&'static str>,
 ) -> Result<(Observed, Diagnostics), ApiError> {
     let wanted: BTreeSet<Source> = singleton
         .settings
@@ -147,6 +150,9 @@ pub async fn observe(
             .map(|s| s.name)
             .collect();
         diags.push(unavailable_warning(purpose, &unread, error));
+    }
+    if let Some(adjust) = singleton.adjust {
+        diags.extend(adjust(cx, needed, &mut settings).await);
     }
     Ok((Observed { instance, settings }, diags))
 }

@@ -79,6 +79,9 @@ fn template(kind: Kind, type_name: &str) -> Option<&'static str> {
         (Kind::Resource, "clerk_instance_restrictions") => Some(include_str!(
             "../../docs-templates/resources/instance_restrictions.md.tmpl"
         )),
+        (Kind::Resource, "clerk_organization_settings") => Some(include_str!(
+            "../../docs-templates/resources/organization_settings.md.tmpl"
+        )),
         (Kind::DataSource, "clerk_instance") => Some(include_str!(
             "../../docs-templates/data-sources/instance.md.tmpl"
         )),

@@ -10,12 +10,17 @@
 //! a planned `""` is called out in a warning, the key must belong to the
 //! instance in state before anything is written, reads are GETs only, and
 //! the stale-read rule covers edge-cached sources only.
+//!
+//! A description may also hold settings Clerk only reports (computed,
+//! never sent), an [`Adjust`] hook that works out derived values from what
+//! was read, and [`Refusal`]s: statuses with a meaning of their own.
 
 pub mod model;
 pub mod setting;
 #[cfg(test)]
 mod tests;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::future::BoxFuture;
@@ -45,6 +50,27 @@ pub enum Answer {
     Object,
 }
 
+/// A singleton's hook over what was read: given the settings the caller
+/// needs (`wanted`), it may add or correct values in `observed` (for
+/// example resolve a key Clerk reports into the id it takes), using the
+/// context's shared reads. Its diagnostics are warnings: a value it cannot
+/// work out is left out, so state keeps it.
+pub type Adjust = for<'a> fn(
+    cx: &'a Configured,
+    wanted: &'a BTreeSet<&'static str>,
+    observed: &'a mut BTreeMap<&'static str, SettingValue>,
+) -> BoxFuture<'a, Diagnostics>;
+
+/// What one refusal status of Clerk means for a singleton, and what to do
+/// about it.
+#[derive(Debug, Clone, Copy)]
+pub struct Refusal {
+    pub status: u16,
+    /// Completes "HTTP 404: …", e.g. "organizations are not enabled".
+    pub meaning: &'static str,
+    pub advice: &'static str,
+}
+
 /// A data source that reads a singleton's readable settings.
 #[derive(Debug, Clone, Copy)]
 pub struct DataSourceInfo {
@@ -67,6 +93,11 @@ pub struct Singleton {
     pub data_source: Option<DataSourceInfo>,
     /// Advice for Clerk's 402 (the instance's plan lacks a feature).
     pub payment_required: &'static str,
+    /// Other statuses with a meaning of their own for this singleton
+    /// (403, 404, …), on reads and writes.
+    pub refusals: &'static [Refusal],
+    /// Optional hook over what was read; see [`Adjust`].
+    pub adjust: Option<Adjust>,
 }
 
 /// Bumped when the stored state's layout changes; see `upgrade`.
@@ -101,6 +132,84 @@ impl Singleton {
     }
 
     fn names(&self) -> Vec<&'static str> {
+        self.settings.iter().map(|s| s.name).collect()
+    }
+
+    /// The meaning and advice of a refusal `error` from Clerk, if this
+    /// singleton has its own words for its status. Only Clerk's answers
+    /// count, not a wrong base URL.
+    fn refusal(&self, error: &ApiError) -> Option<(u16, &'static str, &'static str)> {
+        let status = match error {
+            ApiError::Forbidden { .. } => 403,
+            ApiError::Api { status, .. } | ApiError::Http { status, .. } => *status,
+            _ => return None,
+        };
+        if let Some(r) = self.refusals.iter().find(|r| r.status == status) {
+            return Some((status, r.meaning, r.advice));
+        }
+        (status == 402).then_some((
+            402,
+            "the instance's plan does not include this feature",
+            self.payment_required,
+        ))
+    }
+
+    /// Clerk's own words for an error, as a sentence to quote, if any.
+    fn clerk_says(error: &ApiError) -> String {
+        error
+            .errors()
+            .iter()
+            .map(|e| {
+                let text = if e.long_message.is_empty() {
+                    &e.message
+                } else {
+                    &e.long_message
+                };
+                format!(
+                    " Clerk said: {} (`{}`).",
+                    text.trim_end_matches('.'),
+                    e.code
+                )
+            })
+            .collect()
+    }
+
+    fn trace(error: &ApiError) -> String {
+        error
+            .trace_id()
+            .map(|id| format!("\n\nClerk trace ID: {id}."))
+            .unwrap_or_default()
+    }
+
+    /// The diagnostics for a failed read of the instance or this
+    /// singleton's sources.
+    fn read_error(&self, error: &ApiError) -> Diagnostics {
+        match self.refusal(error) {
+            Some((status, meaning, advice)) => Diagnostic::error(
+                format!("Could not read the Clerk {}", self.subject),
+                format!(
+                    "Clerk refused to report the {subject} (HTTP {status}: {meaning}).{said}                      Nothing was changed.\n\n{advice}{trace}",
+                    subject = self.subject,
+                    said = Self::clerk_says(error),
+                    trace = Self::trace(error),
+                ),
+            )
+            .into(),
+            None => api_error("read the Clerk instance", error),
+        }
+    }
+
+    /// The settings a caller reading for `state` needs: the managed ones.
+    fn managed(state: &State) -> BTreeSet<&'static str> {
+        state
+            .settings
+            .iter()
+            .filter(|(_, field)| **field != Field::Null)
+            .map(|(name, _)| *name)
+            .collect()
+    }
+
+    fn every_name(&self) -> BTreeSet<&'static str> {
         self.settings.iter().map(|s| s.name).collect()
     }
 
@@ -141,7 +250,7 @@ impl Singleton {
     /// Checks known configured values; unknown ones are checked once known.
     pub fn validate_config(&self, config: &Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        for setting in self.settings {
+        for setting in self.settings.iter().filter(|s| !s.computed_only) {
             let Some(value) = config.get(setting.name) else {
                 continue;
             };
@@ -314,6 +423,23 @@ impl Singleton {
         diags
     }
 
+    /// A refusal with its own meaning (403, 404, …) of a write.
+    fn write_refused(&self, error: &ApiError) -> Diagnostics {
+        let Some((status, meaning, advice)) = self.refusal(error) else {
+            return Diagnostics::new();
+        };
+        Diagnostic::error(
+            format!("Could not update the Clerk {}", self.subject),
+            format!(
+                "Clerk refused to change the {subject} (HTTP {status}: {meaning}).{said} Nothing                  was changed.\n\n{advice}{trace}",
+                subject = self.subject,
+                said = Self::clerk_says(error),
+                trace = Self::trace(error),
+            ),
+        )
+        .into()
+    }
+
     async fn apply_change(&self, cx: &Context, request: ApplyRequest) -> ApplyResponse {
         if request.planned_state.is_null() {
             // Destroy needs no client: nothing is sent to Clerk.
@@ -359,6 +485,7 @@ impl Singleton {
         let pending = AppliedChanges::from_private(&request.planned_private);
         if body.is_empty() && prior.is_some() {
             logging::debug("resource", "no settings changed; nothing to send", &[]);
+            model::settle_computed(self.settings, &mut planned, prior.as_ref());
             return ApplyResponse {
                 new_state: planned.to_value(self.settings),
                 private: pending.to_private(),
@@ -401,8 +528,14 @@ impl Singleton {
         let before = match &prior {
             Some(prior) => prior.clone(),
             None => {
-                match readback::observe(cx, self, cx.options.drift_detection, Purpose::Resource)
-                    .await
+                match readback::observe(
+                    cx,
+                    self,
+                    cx.options.drift_detection,
+                    Purpose::Resource,
+                    &BTreeSet::new(),
+                )
+                .await
                 {
                     Ok((observed, _)) => {
                         planned.id = Field::string(observed.instance.id.clone());
@@ -421,7 +554,7 @@ impl Singleton {
                                 .collect(),
                         }
                     }
-                    Err(error) => return failed(api_error("read the Clerk instance", &error)),
+                    Err(error) => return failed(self.read_error(&error)),
                 }
             }
         };
@@ -439,8 +572,11 @@ impl Singleton {
             let result = cx.client.patch_json(self.path, &body).await;
             cx.invalidate();
             match result {
-                Err(error) if error.status() == Some(402) => {
+                Err(error) if self.refusal(&error).is_some_and(|r| r.0 == 402) => {
                     return failed(self.payment_required(&error, &sent))
+                }
+                Err(error) if self.refusal(&error).is_some() => {
+                    return failed(self.write_refused(&error))
                 }
                 Err(error) => {
                     return failed(api_error_at(
@@ -456,6 +592,7 @@ impl Singleton {
                 }
             }
         }
+        model::settle_computed(self.settings, &mut planned, Some(&before));
         let applied = model::record_applied(
             self.settings,
             &pending,
@@ -498,6 +635,12 @@ impl Singleton {
             else {
                 continue;
             };
+            if setting.computed_only {
+                planned
+                    .settings
+                    .insert(setting.name, Field::Known(reported));
+                continue;
+            }
             let Field::Known(wanted) = planned.get(setting.name).clone() else {
                 continue;
             };
@@ -543,11 +686,12 @@ impl Singleton {
             self,
             cx.options.drift_detection,
             Purpose::Resource,
+            &Self::managed(&state),
         )
         .await
         {
             Ok(result) => result,
-            Err(error) => return keep(api_error("read the Clerk instance", &error)),
+            Err(error) => return keep(self.read_error(&error)),
         };
         if let Some(id) = state.id() {
             if id != observed.instance.id {
@@ -597,11 +741,12 @@ impl Singleton {
             self,
             cx.options.drift_detection,
             Purpose::Resource,
+            &self.every_name(),
         )
         .await
         {
             Ok(result) => result,
-            Err(error) => return (Vec::new(), api_error("read the Clerk instance", &error)),
+            Err(error) => return (Vec::new(), self.read_error(&error)),
         };
         if id != observed.instance.id {
             let id = shorten(&id);
@@ -656,6 +801,14 @@ impl Resource for Singleton {
             let mut description = setting.description.to_string();
             if let Some(why) = setting.deprecated {
                 description.push_str(&format!(" **Deprecated:** {why}"));
+            }
+            if setting.computed_only {
+                attributes.push(Attribute::computed(
+                    setting.name,
+                    setting.kind.value_type(),
+                    &description,
+                ));
+                continue;
             }
             let mut attribute =
                 Attribute::optional_computed(setting.name, setting.kind.value_type(), &description);
@@ -747,11 +900,12 @@ impl SingletonData {
             Ok(cx) => cx,
             Err(diags) => return (Value::Null, diags),
         };
-        let (observed, diags) = match readback::observe(cx, self.0, true, Purpose::DataSource).await
-        {
-            Ok(result) => result,
-            Err(error) => return (Value::Null, api_error("read the Clerk instance", &error)),
-        };
+        let wanted = self.readable().map(|s| s.name).collect();
+        let (observed, diags) =
+            match readback::observe(cx, self.0, true, Purpose::DataSource, &wanted).await {
+                Ok(result) => result,
+                Err(error) => return (Value::Null, self.0.read_error(&error)),
+            };
         let mut attributes = vec![
             (
                 "id".to_string(),

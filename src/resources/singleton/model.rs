@@ -9,7 +9,9 @@
 //! - The PATCH body holds exactly the settings whose planned value differs
 //!   from the prior state (every non-null one on create). `""`, `false`,
 //!   `0` and `[]` are values and are sent.
-//! - Refresh only updates settings that are managed (non-null in state).
+//! - Refresh only updates settings that are managed (non-null in state),
+//!   and computed-only settings (reported by Clerk, never sent), which are
+//!   unknown in a plan that writes and always take what Clerk reports.
 //! - A read from an edge-cached source that shows exactly the value an
 //!   apply replaced, within the grace period, is stale, not drift. Nothing
 //!   else is ever explained away.
@@ -217,7 +219,7 @@ impl State {
 pub fn plan(table: &'static [Setting], prior: Option<&State>, config: &State) -> State {
     let unknown = || Field::Unknown(Value::Unknown);
     let mut settings = BTreeMap::new();
-    for setting in table {
+    for setting in table.iter().filter(|s| !s.computed_only) {
         let configured = config.get(setting.name);
         let planned = match (configured, prior) {
             (Field::Null, Some(prior)) => prior.get(setting.name).clone(),
@@ -225,7 +227,7 @@ pub fn plan(table: &'static [Setting], prior: Option<&State>, config: &State) ->
         };
         settings.insert(setting.name, planned);
     }
-    match prior {
+    let mut planned = match prior {
         Some(prior) => State {
             id: prior.id.clone(),
             environment_type: prior.environment_type.clone(),
@@ -236,6 +238,31 @@ pub fn plan(table: &'static [Setting], prior: Option<&State>, config: &State) ->
             environment_type: unknown(),
             settings,
         },
+    };
+    // What Clerk reports but does not take is known again after an apply
+    // that sends something, or that creates; otherwise it stays as it is.
+    let writes = prior.is_none() || !changed_settings(table, prior, &planned).is_empty();
+    for setting in table.iter().filter(|s| s.computed_only) {
+        let value = match prior {
+            Some(prior) if !writes => prior.get(setting.name).clone(),
+            _ => unknown(),
+        };
+        planned.settings.insert(setting.name, value);
+    }
+    planned
+}
+
+/// Settles the computed-only settings an apply left unknown: the value
+/// `reported` (what Clerk reported before the apply), or null.
+pub fn settle_computed(table: &[Setting], planned: &mut State, reported: Option<&State>) {
+    for setting in table.iter().filter(|s| s.computed_only) {
+        if let Field::Unknown(_) = planned.get(setting.name) {
+            let value = reported.map_or(Field::Null, |r| match r.get(setting.name) {
+                Field::Known(value) => Field::Known(value.clone()),
+                _ => Field::Null,
+            });
+            planned.settings.insert(setting.name, value);
+        }
     }
 }
 
@@ -247,6 +274,7 @@ pub fn changed_settings<'t>(
 ) -> Vec<&'t Setting> {
     table
         .iter()
+        .filter(|s| !s.computed_only)
         .filter(|s| {
             let planned = planned.get(s.name);
             !matches!(planned, Field::Null)
@@ -450,6 +478,14 @@ pub fn refresh(
         );
     };
     for setting in table {
+        if setting.computed_only {
+            // Not managed, only reported: always what Clerk says now.
+            if let Some(reported) = observed.get(setting.name) {
+                next.settings
+                    .insert(setting.name, Field::Known(reported.clone()));
+            }
+            continue;
+        }
         let Field::Known(current) = state.get(setting.name) else {
             continue;
         };

@@ -89,6 +89,10 @@ pub enum Read {
     /// Not readable anywhere: state keeps what was last applied. The text
     /// says why, for the docs.
     WriteOnly(&'static str),
+    /// Worked out from a source's answer by the singleton's
+    /// [`adjust`](super::Singleton::adjust) hook, not read at a pointer. The
+    /// text says how, for the docs.
+    Derived { source: Source, how: &'static str },
 }
 
 /// Checks one known value and says what is wrong with it.
@@ -112,6 +116,8 @@ pub struct Setting {
     pub development_only: bool,
     /// Lowest value Clerk accepts, for an integer.
     pub min: Option<i64>,
+    /// Reported by Clerk but not settable: a computed attribute, never sent.
+    pub computed_only: bool,
 }
 
 impl Setting {
@@ -128,6 +134,7 @@ impl Setting {
             read: Read::WriteOnly("Clerk does not expose it"),
             development_only: false,
             min: None,
+            computed_only: false,
         }
     }
 
@@ -149,6 +156,23 @@ impl Setting {
                 pointer,
                 transform: Transform::Not,
             },
+            ..self
+        }
+    }
+
+    /// Filled in by the singleton's `adjust` hook from `source`'s answer;
+    /// `how` says how, for the docs.
+    pub const fn derived(self, source: Source, how: &'static str) -> Setting {
+        Setting {
+            read: Read::Derived { source, how },
+            ..self
+        }
+    }
+
+    /// A value Clerk reports but does not take: computed, never sent.
+    pub const fn computed_only(self) -> Setting {
+        Setting {
+            computed_only: true,
             ..self
         }
     }
@@ -192,7 +216,7 @@ impl Setting {
     /// The source it is read from, if any.
     pub fn source(&self) -> Option<Source> {
         match self.read {
-            Read::From { source, .. } => Some(source),
+            Read::From { source, .. } | Read::Derived { source, .. } => Some(source),
             Read::WriteOnly(_) => None,
         }
     }
@@ -214,6 +238,7 @@ impl Setting {
                 };
                 format!("{} → `{field}`{inverted}", source.describe(own_path))
             }
+            Read::Derived { source, how } => format!("{}, {how}", source.describe(own_path)),
             Read::WriteOnly(why) => format!("cannot be read back: {why}"),
         }
     }

@@ -718,3 +718,177 @@ fn integers_are_whole_numbers_with_a_floor() {
         None
     );
 }
+
+mod computed_and_refusals {
+    //! Computed-only settings and per-status refusals, on the
+    //! `clerk_organization_settings` table.
+
+    use super::*;
+    use crate::clerk::ClerkError as ApiClerkError;
+    use crate::resources::organization_settings::{ORGANIZATION_SETTINGS as O, SETTINGS};
+
+    fn org(pairs: &[(&str, Value)]) -> State {
+        let mut attributes: BTreeMap<String, Value> = BTreeMap::new();
+        attributes.insert("id".into(), Value::Null);
+        attributes.insert("environment_type".into(), Value::Null);
+        for setting in SETTINGS {
+            attributes.insert(setting.name.into(), Value::Null);
+        }
+        for (name, value) in pairs {
+            attributes.insert((*name).to_string(), value.clone());
+        }
+        State::from_value(SETTINGS, &Value::Object(attributes)).unwrap()
+    }
+
+    fn known(text: &str) -> Field {
+        Field::Known(SettingValue::String(text.into()))
+    }
+
+    #[test]
+    fn computed_only_settings_are_never_sent_and_unknown_only_when_apply_writes() {
+        let unknown = Field::Unknown(Value::Unknown);
+        let config = org(&[("enabled", Value::Bool(true))]);
+        let created = model::plan(SETTINGS, None, &config);
+        assert_eq!(created.get("creator_role"), &unknown);
+        let body = model::patch_body(SETTINGS, None, &created).unwrap();
+        assert_eq!(
+            serde_json::Value::Object(body),
+            serde_json::json!({"enabled": true})
+        );
+
+        let prior = org(&[
+            ("id", s("ins_1")),
+            ("environment_type", s("development")),
+            ("enabled", Value::Bool(true)),
+            ("creator_role", s("org:admin")),
+        ]);
+        // Nothing to send: the reported value stays.
+        let same = model::plan(SETTINGS, Some(&prior), &config);
+        assert_eq!(same.get("creator_role"), &known("org:admin"));
+        // A write may change what Clerk reports.
+        let change = org(&[("creator_role_id", s("role_2"))]);
+        let writes = model::plan(SETTINGS, Some(&prior), &change);
+        assert_eq!(writes.get("creator_role"), &unknown);
+        let body = model::patch_body(SETTINGS, Some(&prior), &writes).unwrap();
+        assert_eq!(
+            serde_json::Value::Object(body),
+            serde_json::json!({"creator_role_id": "role_2"})
+        );
+
+        // What no answer settled is what was reported before, or null.
+        let mut settled = writes.clone();
+        model::settle_computed(SETTINGS, &mut settled, Some(&prior));
+        assert_eq!(settled.get("creator_role"), &known("org:admin"));
+        assert_eq!(settled.get("max_allowed_roles"), &Field::Null);
+    }
+
+    #[test]
+    fn refresh_always_takes_reported_computed_values_and_manages_the_rest() {
+        let state = org(&[
+            ("id", s("ins_1")),
+            ("creator_role_id", s("role_1")),
+            ("creator_role", s("org:admin")),
+        ]);
+        let seen: BTreeMap<&'static str, SettingValue> = [
+            ("creator_role", SettingValue::String("org:member".into())),
+            ("creator_role_id", SettingValue::String("role_2".into())),
+            ("max_allowed_roles", SettingValue::Int(10)),
+            ("enabled", SettingValue::Bool(true)),
+        ]
+        .into();
+        let refreshed = model::refresh(
+            SETTINGS,
+            &state,
+            &seen,
+            &AppliedChanges::default(),
+            0,
+            GRACE,
+        );
+        assert_eq!(refreshed.drifted, ["creator_role_id"]);
+        assert_eq!(refreshed.state.get("creator_role_id"), &known("role_2"));
+        assert_eq!(refreshed.state.get("creator_role"), &known("org:member"));
+        assert_eq!(
+            refreshed.state.get("max_allowed_roles"),
+            &Field::Known(SettingValue::Int(10))
+        );
+        // Not managed: not taken.
+        assert_eq!(refreshed.state.get("enabled"), &Field::Null);
+    }
+
+    #[test]
+    fn computed_only_settings_are_computed_in_the_schema_and_never_validated() {
+        let schema = Resource::schema(&O);
+        let attribute = |name: &str| {
+            schema
+                .block
+                .attributes
+                .iter()
+                .find(|a| a.name == name)
+                .unwrap()
+                .clone()
+        };
+        let key = attribute("creator_role");
+        assert!(key.computed && !key.optional);
+        let id = attribute("creator_role_id");
+        assert!(id.computed && id.optional);
+        let data = DataSource::schema(&SingletonData(&O));
+        assert!(data
+            .block
+            .attributes
+            .iter()
+            .any(|a| a.name == "creator_role_id"));
+        let diags = O.validate_config(&Value::object(vec![(
+            "domains_enrollment_modes".to_string(),
+            Value::Set(vec![s("automatic_invitation"), s("sometimes")]),
+        )]));
+        assert_eq!(diags.0.len(), 1, "{:?}", diags.0);
+        assert!(diags.0[0].detail.contains("\"sometimes\""));
+    }
+
+    #[test]
+    fn refusals_get_their_own_words_but_a_wrong_base_url_does_not() {
+        let forbidden = ApiError::Forbidden {
+            errors: vec![ApiClerkError {
+                code: "organization_not_enabled_in_instance".into(),
+                message: "not enabled".into(),
+                long_message: "Organizations are not enabled.".into(),
+                param_name: None,
+            }],
+            trace_id: Some("t1".into()),
+        };
+        let diags = O.write_refused(&forbidden);
+        let detail = &diags.0[0].detail;
+        assert!(detail.contains("HTTP 403"), "{detail}");
+        assert!(detail.contains("Organizations are not enabled"), "{detail}");
+        assert!(detail.contains("Configure → Organizations"), "{detail}");
+        assert!(detail.contains("t1"), "{detail}");
+
+        let missing = ApiError::Api {
+            status: 404,
+            errors: Vec::new(),
+            trace_id: None,
+        };
+        let read = O.read_error(&missing);
+        assert_eq!(
+            read.0[0].summary,
+            "Could not read the Clerk organization settings"
+        );
+        assert!(read.0[0].detail.contains("HTTP 404"));
+
+        let wrong_url = ApiError::WrongApiUrl {
+            tried: "127.0.0.1/v1/instance".into(),
+        };
+        assert!(O.refusal(&wrong_url).is_none());
+        assert!(O.read_error(&wrong_url).0[0].detail.contains("api_url"));
+
+        let payment = ApiError::Api {
+            status: 402,
+            errors: Vec::new(),
+            trace_id: None,
+        };
+        assert_eq!(O.refusal(&payment).map(|r| r.0), Some(402));
+        // Without a table entry, only 402 has words of its own.
+        assert!(R.refusal(&missing).is_none());
+        assert_eq!(R.refusal(&payment).map(|r| r.0), Some(402));
+    }
+}
