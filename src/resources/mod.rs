@@ -8,11 +8,15 @@
 //! and is run by a shared engine, so adding one is a module and a line
 //! here. Everything is plain Rust: nothing here knows about gRPC or msgpack.
 
+pub mod allowlist_identifier;
+pub mod blocklist_identifier;
+pub mod collection;
 pub mod context;
 mod errors;
 pub mod instance_restrictions;
 pub mod instance_settings;
 mod readback;
+pub mod redirect_url;
 pub mod singleton;
 pub mod validate;
 
@@ -69,6 +73,9 @@ pub trait DataSource: Send + Sync {
 pub static RESOURCES: &[&dyn Resource] = &[
     &instance_settings::INSTANCE_SETTINGS,
     &instance_restrictions::INSTANCE_RESTRICTIONS,
+    &redirect_url::REDIRECT_URL,
+    &allowlist_identifier::ALLOWLIST_IDENTIFIER,
+    &blocklist_identifier::BLOCKLIST_IDENTIFIER,
 ];
 
 /// Every data source this provider has.
