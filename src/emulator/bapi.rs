@@ -111,6 +111,9 @@ pub(super) async fn handle(
             Some(id),
         );
     }
+    if let Some(response) = super::lists::handle(app, &key, request, trace).await {
+        return (response, Some(id));
+    }
     let response = match (request.method.as_str(), request.path.as_str()) {
         ("GET", "/v1/instance") => get_instance(app, &key, trace),
         ("PATCH", "/v1/instance") => patch_instance(app, &key, request, trace).await,
@@ -155,7 +158,7 @@ fn get_instance(app: &App, key: &SecretKey, trace: &str) -> Response {
 
 /// Parses a request body as JSON; an empty body is `{}` (the spec does not
 /// require one).
-fn json_body(request: &Incoming) -> Result<Value, (StatusCode, ClerkError)> {
+pub(super) fn json_body(request: &Incoming) -> Result<Value, (StatusCode, ClerkError)> {
     if request.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }

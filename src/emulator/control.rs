@@ -45,6 +45,9 @@ pub(super) async fn handle(
 ) -> Response {
     let subpath = path.strip_prefix(CONTROL_PREFIX).unwrap_or("");
     let ok = |value: Value| errors::json_response(StatusCode::OK, &value, trace);
+    if let Some(response) = super::lists::control(app, method, subpath, body, trace).await {
+        return response;
+    }
     match (method, subpath) {
         ("GET", "/requests") => ok(Value::Array(lock(&app.log).entries())),
         ("DELETE", "/requests") => {

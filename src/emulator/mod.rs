@@ -19,6 +19,7 @@ mod errors;
 mod fapi;
 mod faults;
 mod keys;
+mod lists;
 mod reqlog;
 mod restrictions;
 mod routes;

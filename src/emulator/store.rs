@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::keys::{self, Environment, SecretKey};
+use super::lists::Lists;
 use super::restrictions::Restrictions;
 
 /// Snapshots kept per instance for the environment lag. Older ones are
@@ -40,6 +41,10 @@ pub struct Settings {
     /// `PATCH /v1/instance/restrictions`; absent from older state files.
     #[serde(default)]
     pub restrictions: Restrictions,
+    /// Redirect URLs and allow-/block-list identifiers; absent from older
+    /// state files.
+    #[serde(default)]
+    pub lists: Lists,
 }
 
 impl Settings {
@@ -57,6 +62,7 @@ impl Settings {
             enhanced_email_deliverability: false,
             preferred_sign_in_strategy_when_password_required: None,
             restrictions: Restrictions::default(),
+            lists: Lists::default(),
         }
     }
 }
@@ -133,6 +139,7 @@ impl Instance {
             "preferred_sign_in_strategy_when_password_required":
                 s.preferred_sign_in_strategy_when_password_required,
             "restrictions": s.restrictions.to_bapi_json(),
+            "lists": s.lists,
         })
     }
 }
