@@ -33,6 +33,9 @@ pub enum Role {
     Computed,
 }
 
+/// Checks a known configured string; `Err` says what is wrong.
+pub type Check = fn(&str) -> Result<(), String>;
+
 /// One attribute of a collection resource, named as Clerk names the field.
 #[derive(Debug, Clone, Copy)]
 pub struct Field {
@@ -50,8 +53,7 @@ pub struct Field {
     pub sensitive: bool,
     /// Clerk requires it in every update body, changed or not.
     pub always_sent: bool,
-    /// Checks a known configured string; `Err` says what is wrong.
-    pub validate: Option<fn(&str) -> Result<(), String>>,
+    pub validate: Option<Check>,
 }
 
 impl Field {
@@ -104,7 +106,7 @@ impl Field {
         self
     }
 
-    pub const fn validate(mut self, check: fn(&str) -> Result<(), String>) -> Field {
+    pub const fn validate(mut self, check: Check) -> Field {
         self.validate = Some(check);
         self
     }
