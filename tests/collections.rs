@@ -480,3 +480,204 @@ fn a_key_of_another_instance_neither_writes_nor_sees_objects_as_gone() {
         before["values"]["root_module"]["resources"]
     );
 }
+
+/// One Backend API request with the test key; status and JSON body.
+fn bapi(emulator: &Emulator, method: &str, path: &str, body: Option<&Json>) -> (u16, Json) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(&emulator.addr).unwrap();
+    let payload = body.map(Json::to_string).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nClerk-API-Version: 2026-05-12\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+        emulator.addr,
+        support::TEST_KEY,
+        payload.len()
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    // The body may be chunked: take the JSON between the outer brackets.
+    let start = rest.find(['{', '[']).unwrap_or(0);
+    let end = rest.rfind(['}', ']']).map_or(rest.len(), |e| e + 1);
+    (
+        status,
+        serde_json::from_str(&rest[start..end]).unwrap_or(Json::Null),
+    )
+}
+
+#[test]
+fn the_emulated_lists_are_as_strict_as_the_spec() {
+    let emulator = Emulator::start();
+    let (status, created) = bapi(
+        &emulator,
+        "POST",
+        "/v1/allowlist_identifiers",
+        Some(&json!({"identifier": "a@example.com", "notify": true})),
+    );
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["object"], "allowlist_identifier");
+    assert_eq!(created["identifier_type"], "email_address");
+    assert!(created["invitation_id"].as_str().is_some());
+    // A duplicate, in Clerk's error shape.
+    let (status, refused) = bapi(
+        &emulator,
+        "POST",
+        "/v1/allowlist_identifiers",
+        Some(&json!({"identifier": "A@example.com"})),
+    );
+    assert_eq!(status, 422);
+    assert_eq!(refused["errors"][0]["code"], "form_identifier_exists");
+    assert_eq!(refused["errors"][0]["meta"]["param_name"], "identifier");
+    // additionalProperties: false, and the identifier forms.
+    let (status, refused) = bapi(
+        &emulator,
+        "POST",
+        "/v1/blocklist_identifiers",
+        Some(&json!({"identifier": "not an identifier", "notify": true})),
+    );
+    assert_eq!(status, 422);
+    let codes: Vec<&str> = refused["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["form_param_unknown", "form_param_format_invalid"]);
+    // Paging: default 10, limit and offset, bounds.
+    for i in 0..14 {
+        let body = json!({ "url": format!("my-app://cb/{i}") });
+        assert_eq!(
+            bapi(&emulator, "POST", "/v1/redirect_urls", Some(&body)).0,
+            200
+        );
+    }
+    let page = |query: &str| bapi(&emulator, "GET", &format!("/v1/redirect_urls{query}"), None);
+    assert_eq!(page("").1.as_array().unwrap().len(), 10);
+    let (_, last) = page("?limit=5&offset=10");
+    assert_eq!(last.as_array().unwrap().len(), 4);
+    assert_eq!(last[0]["url"], "my-app://cb/10");
+    assert_eq!(page("?limit=501").0, 422);
+    assert_eq!(page("?limit=0").0, 422);
+    // The block-list listing has no paging parameters.
+    let (status, blocked) = bapi(&emulator, "GET", "/v1/blocklist_identifiers", None);
+    assert_eq!((status, blocked["total_count"].clone()), (200, json!(0)));
+    assert_eq!(
+        bapi(&emulator, "GET", "/v1/blocklist_identifiers?limit=5", None).0,
+        422
+    );
+    // Get and delete by id; 404 once gone; no GET by id for identifiers.
+    let id = last[0]["id"].as_str().unwrap();
+    assert_eq!(
+        bapi(&emulator, "GET", &format!("/v1/redirect_urls/{id}"), None).0,
+        200
+    );
+    let (status, deleted) = bapi(
+        &emulator,
+        "DELETE",
+        &format!("/v1/redirect_urls/{id}"),
+        None,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        deleted,
+        json!({"object": "redirect_url", "id": id, "deleted": true})
+    );
+    assert_eq!(
+        bapi(&emulator, "GET", &format!("/v1/redirect_urls/{id}"), None).0,
+        404
+    );
+    assert_eq!(
+        bapi(
+            &emulator,
+            "DELETE",
+            &format!("/v1/redirect_urls/{id}"),
+            None
+        )
+        .0,
+        404
+    );
+    let allow_id = created["id"].as_str().unwrap();
+    assert_eq!(
+        bapi(
+            &emulator,
+            "GET",
+            &format!("/v1/allowlist_identifiers/{allow_id}"),
+            None
+        )
+        .0,
+        405
+    );
+    // Every call is in the request log.
+    let logged = calls(&emulator);
+    assert!(logged.contains(&("DELETE".to_string(), format!("/v1/redirect_urls/{id}"))));
+}
+
+#[test]
+fn import_reads_the_listing_through_all_its_pages_and_a_gone_object_deletes_cleanly() {
+    let emulator = Emulator::start();
+    Workspace::instance_data_source(&emulator);
+    // More than one page of 500.
+    for i in 0..501 {
+        create_out_of_band(
+            &emulator,
+            "allowlist_identifiers",
+            json!({ "identifier": format!("user{i}@example.com") }),
+        );
+    }
+    let ws = ready(
+        &emulator,
+        "resource \"clerk_allowlist_identifier\" \"last\" {\n  identifier = \"user500@example.com\"\n}\n",
+    );
+    emulator.clear_requests();
+    import(
+        &ws,
+        "clerk_allowlist_identifier.last",
+        "user500@example.com",
+    )
+    .assert_ok();
+    let queries: Vec<Json> = emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r["path"] == "/v1/allowlist_identifiers")
+        .map(|r| r["query"].clone())
+        .collect();
+    assert_eq!(
+        queries,
+        [json!("limit=500&offset=0"), json!("limit=500&offset=500")]
+    );
+    ws.assert_no_changes();
+
+    // Deleted behind Terraform's back, then destroyed without a refresh:
+    // Clerk's 404 counts as done.
+    let id = ws.resource_values("clerk_allowlist_identifier.last")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    delete_out_of_band(&emulator, "allowlist_identifiers", &id);
+    emulator.clear_requests();
+    ws.run(&[
+        "destroy",
+        "-auto-approve",
+        "-refresh=false",
+        "-input=false",
+        "-no-color",
+    ])
+    .assert_ok();
+    assert_eq!(
+        writes(&emulator),
+        [(
+            "DELETE".to_string(),
+            format!("/v1/allowlist_identifiers/{id}")
+        )]
+    );
+    assert!(ws.state()["values"]["root_module"]["resources"]
+        .as_array()
+        .is_none_or(Vec::is_empty));
+}
