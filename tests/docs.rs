@@ -229,10 +229,13 @@ const EXAMPLES: &[&str] = &[
     "data-sources/clerk_organization_settings",
     "provider",
     "quickstart",
+    "resources/clerk_allowlist_identifier",
+    "resources/clerk_blocklist_identifier",
     "resources/clerk_instance_restrictions",
     "resources/clerk_instance_settings",
     "whole-instance",
     "resources/clerk_organization_settings",
+    "resources/clerk_redirect_url",
 ];
 
 /// Every directory under `examples/` holding a `.tf` file.
@@ -309,26 +312,33 @@ fn instance_id(emulator: &Emulator) -> String {
     instance["id"].as_str().expect("an instance id").to_string()
 }
 
-/// The `terraform import ADDRESS ID` line of an example's import.sh.
-fn import_command(script: &str) -> (String, String) {
+/// The `terraform import ADDRESS ID` lines of an example's import.sh.
+fn import_commands(script: &str) -> Vec<(String, String)> {
     let lines: Vec<&str> = script
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "import.sh should hold one command: {lines:?}"
-    );
-    let words: Vec<&str> = lines[0].split_whitespace().collect();
-    match words.as_slice() {
-        ["terraform", "import", address, id] => (address.to_string(), id.to_string()),
-        _ => panic!(
-            "import.sh should read `terraform import ADDRESS ID`: {}",
-            lines[0]
-        ),
-    }
+    assert!(!lines.is_empty(), "import.sh should hold a command");
+    lines
+        .iter()
+        .map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words.as_slice() {
+                // Shell quotes around an argument are not part of it.
+                ["terraform", "import", address, id] => {
+                    let unquote = |word: &str| word.trim_matches('\'').to_string();
+                    (unquote(address), unquote(id))
+                }
+                _ => panic!("import.sh should read `terraform import ADDRESS ID`: {line}"),
+            }
+        })
+        .collect()
+}
+
+/// The prefix of an object id, up to and including its first `_`.
+fn id_prefix(id: &str) -> &str {
+    id.find('_').map_or("", |i| &id[..=i])
 }
 
 fn check_example(relative: &str) {
@@ -336,7 +346,7 @@ fn check_example(relative: &str) {
     let emulator = Emulator::start();
     let mut ws = Workspace::new(&emulator);
     let mut configs = String::new();
-    let mut import = None;
+    let mut imports = Vec::new();
     for entry in std::fs::read_dir(&source).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -345,7 +355,7 @@ fn check_example(relative: &str) {
             std::fs::write(ws.path().join(&name), &text).unwrap();
             configs.push_str(&text);
         } else if name == "import.sh" {
-            import = Some(import_command(&text));
+            imports = import_commands(&text);
         }
     }
     if !configs.contains("required_providers") {
@@ -368,13 +378,14 @@ fn check_example(relative: &str) {
         "examples/{relative} does not validate:\n{}",
         validate.combined()
     );
-    if let Some((address, example_id)) = import {
-        assert!(
-            example_id.starts_with("ins_"),
-            "examples/{relative}/import.sh should show an instance ID"
-        );
+    // A singleton is imported by instance ID before the apply adopts it; a
+    // collection object is imported after the apply created it.
+    let (instance_imports, object_imports): (Vec<_>, Vec<_>) = imports
+        .into_iter()
+        .partition(|(_, example_id)| example_id.starts_with("ins_"));
+    for (address, _) in &instance_imports {
         let id = instance_id(&emulator);
-        let run = ws.run(&["import", "-input=false", "-no-color", &address, &id]);
+        let run = ws.run(&["import", "-input=false", "-no-color", address, &id]);
         assert!(
             run.ok(),
             "examples/{relative}/import.sh does not work with the example:\n{}",
@@ -398,6 +409,46 @@ fn check_example(relative: &str) {
         assert!(
             !emulator.writes().is_empty(),
             "examples/{relative}: apply sent no settings"
+        );
+    }
+    // Each collection import line works: by the object's ID (the example
+    // shows one of the same kind) or by the natural key the example
+    // configures.
+    for (address, example_id) in &object_imports {
+        let real_id = ws.resource_values(address)["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("examples/{relative}: {address} is not in state"))
+            .to_string();
+        let natural_key = configs.contains(&format!("\"{example_id}\""));
+        assert!(
+            natural_key || id_prefix(example_id) == id_prefix(&real_id),
+            "examples/{relative}/import.sh: {example_id} is neither an ID like {real_id} nor a \
+             value the example configures"
+        );
+        let id = if natural_key { example_id } else { &real_id };
+        ws.run(&["state", "rm", address]).assert_ok();
+        emulator.clear_requests();
+        let run = ws.run(&["import", "-input=false", "-no-color", address, id]);
+        assert!(
+            run.ok(),
+            "examples/{relative}/import.sh does not work with the example:\n{}",
+            run.combined()
+        );
+        assert_eq!(ws.resource_values(address)["id"], real_id.as_str());
+        // Attributes Clerk never returns (sent on create only) may show as
+        // a change after import; applying it only records them.
+        ws.apply().assert_ok();
+        assert!(
+            emulator.writes().is_empty(),
+            "import or apply after import wrote: {:?}",
+            emulator.writes()
+        );
+        let (code, plan) = ws.plan_exit_code();
+        assert_eq!(
+            code,
+            0,
+            "examples/{relative}: a plan after import should be empty:\n{}",
+            plan.combined()
         );
     }
 }
@@ -440,6 +491,21 @@ fn organization_settings_example_imports_validates_and_applies() {
 #[test]
 fn organization_settings_data_source_example_validates_and_applies() {
     check_example("data-sources/clerk_organization_settings");
+}
+
+#[test]
+fn redirect_url_example_applies_and_imports_by_id_and_url() {
+    check_example("resources/clerk_redirect_url");
+}
+
+#[test]
+fn allowlist_identifier_example_applies_and_imports_by_id_and_identifier() {
+    check_example("resources/clerk_allowlist_identifier");
+}
+
+#[test]
+fn blocklist_identifier_example_applies_and_imports_by_id_and_identifier() {
+    check_example("resources/clerk_blocklist_identifier");
 }
 
 #[test]

@@ -265,6 +265,48 @@ impl Client {
             .map_err(|e| instance_not_found(path, e, tried))
     }
 
+    /// `POST /v1{path}` with a JSON object, for creating an object; the
+    /// answer's JSON (the object created).
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        let reply = self.write(Method::POST, path, Some(body)).await?;
+        decode_json(&reply, "a JSON object")
+    }
+
+    /// `DELETE /v1{path}`; any 2xx is success and the body is ignored.
+    pub async fn delete(&self, path: &str) -> Result<(), ApiError> {
+        self.write(Method::DELETE, path, None).await.map(|_| ())
+    }
+
+    async fn write(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Map<String, Value>>,
+    ) -> Result<Reply, ApiError> {
+        let bytes = match body {
+            Some(body) => Some(serde_json::to_vec(body).map_err(|e| {
+                ApiError::Config(format!("the request body could not be encoded: {e}"))
+            })?),
+            None => None,
+        };
+        let call = self.bapi_call(method, path, bytes)?;
+        if let Some(b) = &call.body {
+            self.log_trace(
+                "Clerk API request body",
+                &[
+                    ("method", &call.method),
+                    ("path", &call.path),
+                    ("body", &String::from_utf8_lossy(b)),
+                ],
+            );
+        }
+        self.run(call).await
+    }
+
     /// `GET /v1/instance`.
     pub async fn get_instance(&self) -> Result<Instance, ApiError> {
         let reply = self.get_raw("/instance").await?;

@@ -112,6 +112,9 @@ pub(super) async fn handle(
             Some(id),
         );
     }
+    if let Some(response) = super::lists::handle(app, &key, request, trace).await {
+        return (response, Some(id));
+    }
     let response = match (request.method.as_str(), request.path.as_str()) {
         ("GET", "/v1/instance") => get_instance(app, &key, trace),
         ("PATCH", "/v1/instance") => patch_instance(app, &key, request, trace).await,

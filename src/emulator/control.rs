@@ -58,6 +58,9 @@ pub(super) async fn handle(
     if let Some(response) = collection::control(app, method, subpath, body, trace).await {
         return response;
     }
+    if let Some(response) = super::lists::control(app, method, subpath, body, trace).await {
+        return response;
+    }
     match (method, subpath) {
         ("GET", "/requests") => ok(Value::Array(lock(&app.log).entries())),
         ("DELETE", "/requests") => {

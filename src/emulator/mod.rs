@@ -25,6 +25,7 @@ mod fapi;
 mod faults;
 mod jwt_templates;
 mod keys;
+mod lists;
 mod organizations;
 mod reqlog;
 mod restrictions;

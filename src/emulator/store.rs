@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use super::domains::Domains;
 use super::jwt_templates::JwtTemplates;
 use super::keys::{self, Environment, SecretKey};
+use super::lists::Lists;
 use super::organizations::Organizations;
 use super::restrictions::Restrictions;
 
@@ -54,6 +55,10 @@ pub struct Settings {
     /// absent from older state files.
     #[serde(default)]
     pub organizations: Organizations,
+    /// Redirect URLs and allow-/block-list identifiers; absent from older
+    /// state files.
+    #[serde(default)]
+    pub lists: Lists,
 }
 
 impl Settings {
@@ -74,6 +79,7 @@ impl Settings {
             jwt_templates: JwtTemplates::default(),
             domains: Domains::default(),
             organizations: Organizations::default(),
+            lists: Lists::default(),
         }
     }
 }
@@ -154,6 +160,7 @@ impl Instance {
             "organization_roles": s.organizations.roles(&self.id).iter()
                 .map(|r| json!({"id": r.id, "key": r.key, "name": r.name}))
                 .collect::<Vec<_>>(),
+            "lists": s.lists,
         })
     }
 }

@@ -8,12 +8,16 @@
 //! and is run by a shared engine, so adding one is a module and a line
 //! here. Everything is plain Rust: nothing here knows about gRPC or msgpack.
 
+pub mod allowlist_identifier;
+pub mod blocklist_identifier;
+pub mod collection;
 pub mod context;
 mod errors;
 pub mod instance_restrictions;
 pub mod instance_settings;
 pub mod organization_settings;
 mod readback;
+pub mod redirect_url;
 pub mod singleton;
 pub mod validate;
 
@@ -71,6 +75,9 @@ pub static RESOURCES: &[&dyn Resource] = &[
     &instance_settings::INSTANCE_SETTINGS,
     &instance_restrictions::INSTANCE_RESTRICTIONS,
     &organization_settings::ORGANIZATION_SETTINGS,
+    &redirect_url::REDIRECT_URL,
+    &allowlist_identifier::ALLOWLIST_IDENTIFIER,
+    &blocklist_identifier::BLOCKLIST_IDENTIFIER,
 ];
 
 /// Every data source this provider has.

@@ -1,0 +1,358 @@
+//! The pure part of the collection engine: a resource's attributes, the
+//! plan (which attributes replace), the bodies of the writes, the state an
+//! answer becomes, finding one object in a listing, and the private state
+//! that records which instance an object belongs to. No I/O happens here.
+
+use serde_json::{Map, Value as Json};
+
+use crate::framework::AttributePath;
+use crate::value::{Type, Value};
+
+/// The Terraform type of an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    String,
+    Bool,
+}
+
+impl Kind {
+    pub fn value_type(self) -> Type {
+        match self {
+            Kind::String => Type::String,
+            Kind::Bool => Type::Bool,
+        }
+    }
+}
+
+/// Who sets an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Required,
+    Optional,
+    /// Set by Clerk only.
+    Computed,
+}
+
+/// Checks a known configured string; `Err` says what is wrong.
+pub type Check = fn(&str) -> Result<(), String>;
+
+/// One attribute of a collection resource, named as Clerk names the field.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub role: Role,
+    /// Markdown.
+    pub description: &'static str,
+    /// A change replaces the object (Clerk cannot update it in place).
+    pub replaces: bool,
+    /// Sent when the object is created and never again.
+    pub create_only: bool,
+    /// Clerk never returns it: state keeps what was configured.
+    pub write_only: bool,
+    pub sensitive: bool,
+    /// Clerk requires it in every update body, changed or not.
+    pub always_sent: bool,
+    pub validate: Option<Check>,
+}
+
+impl Field {
+    const fn new(name: &'static str, kind: Kind, role: Role, description: &'static str) -> Field {
+        Field {
+            name,
+            kind,
+            role,
+            description,
+            replaces: false,
+            create_only: false,
+            write_only: false,
+            sensitive: false,
+            always_sent: false,
+            validate: None,
+        }
+    }
+
+    pub const fn required(name: &'static str, kind: Kind, description: &'static str) -> Field {
+        Field::new(name, kind, Role::Required, description)
+    }
+
+    pub const fn optional(name: &'static str, kind: Kind, description: &'static str) -> Field {
+        Field::new(name, kind, Role::Optional, description)
+    }
+
+    pub const fn computed(name: &'static str, kind: Kind, description: &'static str) -> Field {
+        Field::new(name, kind, Role::Computed, description)
+    }
+
+    pub const fn replaces(mut self) -> Field {
+        self.replaces = true;
+        self
+    }
+
+    /// Sent on create only and never read back.
+    pub const fn create_only(mut self) -> Field {
+        self.create_only = true;
+        self.write_only = true;
+        self
+    }
+
+    pub const fn sensitive(mut self) -> Field {
+        self.sensitive = true;
+        self
+    }
+
+    pub const fn always_sent(mut self) -> Field {
+        self.always_sent = true;
+        self
+    }
+
+    pub const fn validate(mut self, check: Check) -> Field {
+        self.validate = Some(check);
+        self
+    }
+
+    pub fn configurable(&self) -> bool {
+        self.role != Role::Computed
+    }
+}
+
+/// The result of planning a change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    pub state: Value,
+    /// Attributes whose change replaces the object.
+    pub replace: Vec<AttributePath>,
+}
+
+fn attr(value: &Value, name: &str) -> Value {
+    value.get(name).cloned().unwrap_or(Value::Null)
+}
+
+/// The planned state for `config`: configured attributes as configured,
+/// Clerk's (computed) ones from the prior state unless the object is
+/// replaced or created, when they are unknown until apply.
+pub fn plan(fields: &[Field], prior: Option<&Value>, config: &Value) -> Planned {
+    let mut replace = Vec::new();
+    if let Some(prior) = prior {
+        for field in fields.iter().filter(|f| f.replaces && f.configurable()) {
+            if attr(config, field.name) != attr(prior, field.name) {
+                replace.push(AttributePath::root(field.name));
+            }
+        }
+    }
+    let fresh = prior.is_none() || !replace.is_empty();
+    let mut attributes = Vec::with_capacity(fields.len() + 1);
+    let id = match prior {
+        Some(prior) if !fresh => attr(prior, "id"),
+        _ => Value::Unknown,
+    };
+    attributes.push(("id", id));
+    for field in fields {
+        let value = match (field.role, prior) {
+            (Role::Computed, Some(prior)) if !fresh => attr(prior, field.name),
+            (Role::Computed, _) => Value::Unknown,
+            _ => attr(config, field.name),
+        };
+        attributes.push((field.name, value));
+    }
+    Planned {
+        state: Value::object(attributes),
+        replace,
+    }
+}
+
+/// A known value as JSON; `None` for null (not sent).
+fn to_json(value: &Value) -> Result<Option<Json>, String> {
+    match value.without_dynamic() {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(Json::String(s.clone()))),
+        Value::Bool(b) => Ok(Some(Json::Bool(*b))),
+        Value::Unknown => Err("a planned value is still unknown".to_string()),
+        other => Err(format!("unexpected value {other:?}")),
+    }
+}
+
+/// The body of the create request: every configured attribute that is set.
+pub fn create_body(fields: &[Field], planned: &Value) -> Result<Map<String, Json>, String> {
+    let mut body = Map::new();
+    for field in fields.iter().filter(|f| f.configurable()) {
+        if let Some(json) = to_json(&attr(planned, field.name))
+            .map_err(|problem| format!("{}: {problem}", field.name))?
+        {
+            body.insert(field.name.to_string(), json);
+        }
+    }
+    Ok(body)
+}
+
+/// The body of an in-place update: the configured attributes that changed
+/// (a null is sent as JSON null), plus the ones Clerk requires every time.
+/// Create-only and replacing attributes are never part of an update.
+pub fn update_body(
+    fields: &[Field],
+    prior: &Value,
+    planned: &Value,
+) -> Result<Map<String, Json>, String> {
+    let mut body = Map::new();
+    let mut changed = false;
+    for field in fields
+        .iter()
+        .filter(|f| f.configurable() && !f.create_only && !f.replaces)
+    {
+        let wanted = attr(planned, field.name);
+        let differs = wanted != attr(prior, field.name);
+        changed |= differs;
+        if differs || field.always_sent {
+            let json = to_json(&wanted).map_err(|problem| format!("{}: {problem}", field.name))?;
+            body.insert(field.name.to_string(), json.unwrap_or(Json::Null));
+        }
+    }
+    if !changed {
+        body.clear();
+    }
+    Ok(body)
+}
+
+fn from_json(kind: Kind, json: Option<&Json>) -> Value {
+    match (kind, json) {
+        (Kind::String, Some(Json::String(s))) => Value::String(s.clone()),
+        (Kind::Bool, Some(Json::Bool(b))) => Value::Bool(*b),
+        _ => Value::Null,
+    }
+}
+
+/// The state Clerk's object (a write's answer, or a read) becomes.
+/// Write-only attributes keep their `known` value (the prior or planned
+/// state). A configured string Clerk reports differing only in letter case
+/// keeps the known spelling, so a normalised email address is no change.
+pub fn state_from_object(fields: &[Field], object: &Json, known: Option<&Value>) -> Value {
+    let mut attributes = Vec::with_capacity(fields.len() + 1);
+    attributes.push(("id", from_json(Kind::String, object.get("id"))));
+    for field in fields {
+        let known_value = known.map(|k| attr(k, field.name)).unwrap_or(Value::Null);
+        let value = if field.write_only {
+            known_value
+        } else {
+            let reported = from_json(field.kind, object.get(field.name));
+            match (&reported, &known_value) {
+                (Value::String(r), Value::String(k))
+                    if field.configurable() && r != k && r.eq_ignore_ascii_case(k) =>
+                {
+                    known_value.clone()
+                }
+                _ => reported,
+            }
+        };
+        attributes.push((field.name, value));
+    }
+    Value::object(attributes)
+}
+
+/// The object with this `id` in a listing.
+pub fn find_by_id<'a>(objects: &'a [Json], id: &str) -> Option<&'a Json> {
+    objects
+        .iter()
+        .find(|o| o.get("id").and_then(Json::as_str) == Some(id))
+}
+
+/// The object whose natural key `key` is `value` (letter case aside, as
+/// Clerk compares identifiers) in a listing.
+pub fn find_by_key<'a>(objects: &'a [Json], key: &str, value: &str) -> Option<&'a Json> {
+    objects.iter().find(|o| {
+        o.get(key)
+            .and_then(Json::as_str)
+            .is_some_and(|v| v.eq_ignore_ascii_case(value))
+    })
+}
+
+/// How a list endpoint answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// A bare JSON array, paged with `limit` and `offset`.
+    PagedArray,
+    /// `{data, total_count}`, everything in one answer (no paging
+    /// parameters in the spec).
+    DataObject,
+}
+
+/// Largest page Clerk serves (`limit` is at most 500).
+pub const PAGE_SIZE: usize = 500;
+
+/// Pages past which a listing is taken as runaway (a server that ignores
+/// `offset`): 2.5 million objects.
+const MAX_PAGES: usize = 5_000;
+
+/// The path of one page of a paged listing.
+pub fn page_path(path: &str, limit: usize, offset: usize) -> String {
+    format!("{path}?limit={limit}&offset={offset}")
+}
+
+/// The objects of one answer of a list endpoint.
+pub fn parse_list(listing: Listing, answer: &Json) -> Result<Vec<Json>, String> {
+    let items = match listing {
+        Listing::PagedArray => answer.as_array(),
+        Listing::DataObject => answer.get("data").and_then(Json::as_array),
+    };
+    items.cloned().ok_or_else(|| match listing {
+        Listing::PagedArray => "expected a JSON array".to_string(),
+        Listing::DataObject => "expected an object with a `data` array".to_string(),
+    })
+}
+
+/// Reads a paged listing through all its pages: `fetch(offset)` answers one
+/// page of at most `limit` objects; a shorter page is the last one.
+pub async fn collect_pages<F, Fut, E>(limit: usize, mut fetch: F) -> Result<Vec<Json>, E>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<Json>, E>>,
+{
+    let mut all = Vec::new();
+    for page in 0..MAX_PAGES {
+        let items = fetch(page * limit).await?;
+        let last = items.len() < limit;
+        all.extend(items);
+        if last {
+            break;
+        }
+    }
+    Ok(all)
+}
+
+/// What the provider remembers about an object beyond its attributes: the
+/// instance it was created in or imported from, checked before each write.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Private {
+    pub instance_id: Option<String>,
+}
+
+impl Private {
+    pub fn from_bytes(bytes: &[u8]) -> Private {
+        let instance_id = serde_json::from_slice::<Json>(bytes)
+            .ok()
+            .and_then(|j| j.get("instance_id")?.as_str().map(str::to_string));
+        Private { instance_id }
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match &self.instance_id {
+            Some(id) => serde_json::json!({ "instance_id": id })
+                .to_string()
+                .into_bytes(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// An object id as one path segment: anything outside the characters
+/// Clerk's ids use is percent-encoded, so an id can never change the path.
+pub fn path_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for byte in id.bytes() {
+        if byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-' {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
