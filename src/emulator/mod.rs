@@ -22,6 +22,7 @@ mod keys;
 mod reqlog;
 mod restrictions;
 mod routes;
+mod singletons;
 mod store;
 mod validate;
 

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use super::keys::{self, Environment, SecretKey};
 use super::restrictions::Restrictions;
+use super::singletons::{Communication, OAuthApplicationSettings, Protect};
 
 /// Snapshots kept per instance for the environment lag. Older ones are
 /// dropped; a lag reaching past them is answered with the oldest left.
@@ -40,6 +41,15 @@ pub struct Settings {
     /// `PATCH /v1/instance/restrictions`; absent from older state files.
     #[serde(default)]
     pub restrictions: Restrictions,
+    /// `/v1/instance/protect`; absent from older state files.
+    #[serde(default)]
+    pub protect: Protect,
+    /// `/v1/instance/communication`; absent from older state files.
+    #[serde(default)]
+    pub communication: Communication,
+    /// `/v1/instance/oauth_application_settings`; absent from older state files.
+    #[serde(default)]
+    pub oauth_application_settings: OAuthApplicationSettings,
 }
 
 impl Settings {
@@ -57,6 +67,9 @@ impl Settings {
             enhanced_email_deliverability: false,
             preferred_sign_in_strategy_when_password_required: None,
             restrictions: Restrictions::default(),
+            protect: Protect::default(),
+            communication: Communication::default(),
+            oauth_application_settings: OAuthApplicationSettings::default(),
         }
     }
 }
@@ -133,6 +146,9 @@ impl Instance {
             "preferred_sign_in_strategy_when_password_required":
                 s.preferred_sign_in_strategy_when_password_required,
             "restrictions": s.restrictions.to_bapi_json(),
+            "protect": s.protect.to_json(),
+            "communication": s.communication.to_json(),
+            "oauth_application_settings": s.oauth_application_settings.to_json(),
         })
     }
 }
