@@ -10,8 +10,11 @@
 
 pub mod context;
 mod errors;
+pub mod instance_communication;
+pub mod instance_protect;
 pub mod instance_restrictions;
 pub mod instance_settings;
+pub mod oauth_application_settings;
 mod readback;
 pub mod singleton;
 pub mod validate;
@@ -69,12 +72,18 @@ pub trait DataSource: Send + Sync {
 pub static RESOURCES: &[&dyn Resource] = &[
     &instance_settings::INSTANCE_SETTINGS,
     &instance_restrictions::INSTANCE_RESTRICTIONS,
+    &instance_protect::INSTANCE_PROTECT,
+    &instance_communication::INSTANCE_COMMUNICATION,
+    &oauth_application_settings::OAUTH_APPLICATION_SETTINGS,
 ];
 
 /// Every data source this provider has.
 pub static DATA_SOURCES: &[&dyn DataSource] = &[
     &SingletonData(&instance_settings::INSTANCE_SETTINGS),
     &SingletonData(&instance_restrictions::INSTANCE_RESTRICTIONS),
+    &SingletonData(&instance_protect::INSTANCE_PROTECT),
+    &SingletonData(&instance_communication::INSTANCE_COMMUNICATION),
+    &SingletonData(&oauth_application_settings::OAUTH_APPLICATION_SETTINGS),
 ];
 
 pub fn resource(type_name: &str) -> Option<&'static dyn Resource> {

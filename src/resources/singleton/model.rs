@@ -9,7 +9,8 @@
 //! - The PATCH body holds exactly the settings whose planned value differs
 //!   from the prior state (every non-null one on create). `""`, `false`,
 //!   `0` and `[]` are values and are sent.
-//! - Refresh only updates settings that are managed (non-null in state).
+//! - Refresh only updates settings that are managed (non-null in state),
+//!   and computed (read-only) settings, which are never sent.
 //! - A read from an edge-cached source that shows exactly the value an
 //!   apply replaced, within the grace period, is stale, not drift. Nothing
 //!   else is ever explained away.
@@ -81,6 +82,31 @@ impl SettingValue {
             SettingValue::StringSet(set) => format!("{set:?}"),
         }
     }
+}
+
+/// For a set Clerk did not keep as sent, the elements it dropped and the
+/// ones it added, as a sentence (with a leading space); empty otherwise.
+pub fn set_difference(sent: &SettingValue, kept: &SettingValue) -> String {
+    let (SettingValue::StringSet(sent), SettingValue::StringSet(kept)) = (sent, kept) else {
+        return String::new();
+    };
+    let list = |items: Vec<&String>| {
+        items
+            .iter()
+            .map(|i| format!("{i:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let dropped: Vec<&String> = sent.difference(kept).collect();
+    let added: Vec<&String> = kept.difference(sent).collect();
+    let mut text = String::new();
+    if !dropped.is_empty() {
+        text.push_str(&format!(" Clerk dropped {}.", list(dropped)));
+    }
+    if !added.is_empty() {
+        text.push_str(&format!(" Clerk added {}.", list(added)));
+    }
+    text
 }
 
 /// One attribute as Terraform holds it: null, (partly) unknown, or known.
@@ -214,10 +240,14 @@ impl State {
 /// The planned state. On create every setting is the config's (null stays
 /// null: not managed) and the identity is unknown until apply; on update a
 /// setting left out of the config keeps its prior value.
+///
+/// A computed setting is never configured: it keeps its prior value when
+/// nothing is sent, and is unknown (Clerk's answer decides it) on create
+/// and whenever apply writes.
 pub fn plan(table: &'static [Setting], prior: Option<&State>, config: &State) -> State {
     let unknown = || Field::Unknown(Value::Unknown);
     let mut settings = BTreeMap::new();
-    for setting in table {
+    for setting in table.iter().filter(|s| !s.computed) {
         let configured = config.get(setting.name);
         let planned = match (configured, prior) {
             (Field::Null, Some(prior)) => prior.get(setting.name).clone(),
@@ -225,6 +255,20 @@ pub fn plan(table: &'static [Setting], prior: Option<&State>, config: &State) ->
         };
         settings.insert(setting.name, planned);
     }
+    let mut planned = State {
+        id: Field::Null,
+        environment_type: Field::Null,
+        settings,
+    };
+    let writes = !changed_settings(table, prior, &planned).is_empty();
+    for setting in table.iter().filter(|s| s.computed) {
+        let value = match prior {
+            Some(prior) if !writes => prior.get(setting.name).clone(),
+            _ => unknown(),
+        };
+        planned.settings.insert(setting.name, value);
+    }
+    let settings = planned.settings;
     match prior {
         Some(prior) => State {
             id: prior.id.clone(),
@@ -247,6 +291,7 @@ pub fn changed_settings<'t>(
 ) -> Vec<&'t Setting> {
     table
         .iter()
+        .filter(|s| !s.computed)
         .filter(|s| {
             let planned = planned.get(s.name);
             !matches!(planned, Field::Null)
@@ -427,7 +472,8 @@ pub struct Refreshed {
 }
 
 /// Updates each managed setting (non-null in state) for which Clerk
-/// reported a value, unless the report is explained as a stale read.
+/// reported a value, unless the report is explained as a stale read, and
+/// every computed setting Clerk reported.
 /// Settings Clerk did not report (`observed` has no entry) keep their state.
 pub fn refresh(
     table: &'static [Setting],
@@ -450,6 +496,14 @@ pub fn refresh(
         );
     };
     for setting in table {
+        if setting.computed {
+            // Not managed but reported: always what Clerk says now.
+            if let Some(reported) = observed.get(setting.name) {
+                next.settings
+                    .insert(setting.name, Field::Known(reported.clone()));
+            }
+            continue;
+        }
         let Field::Known(current) = state.get(setting.name) else {
             continue;
         };

@@ -112,6 +112,11 @@ pub struct Setting {
     pub development_only: bool,
     /// Lowest value Clerk accepts, for an integer.
     pub min: Option<i64>,
+    /// Most elements Clerk accepts, for a set.
+    pub max_items: Option<usize>,
+    /// Read-only: never configured and never sent; its value always comes
+    /// from Clerk (the answer to a write, or the read-back).
+    pub computed: bool,
 }
 
 impl Setting {
@@ -128,6 +133,8 @@ impl Setting {
             read: Read::WriteOnly("Clerk does not expose it"),
             development_only: false,
             min: None,
+            max_items: None,
+            computed: false,
         }
     }
 
@@ -185,6 +192,23 @@ impl Setting {
     pub const fn min(self, min: i64) -> Setting {
         Setting {
             min: Some(min),
+            ..self
+        }
+    }
+
+    pub const fn max_items(self, max: usize) -> Setting {
+        Setting {
+            max_items: Some(max),
+            ..self
+        }
+    }
+
+    /// Makes it a read-only attribute Clerk reports: it needs a source
+    /// (see [`Setting::read`]), and is never part of a configuration or a
+    /// request body.
+    pub const fn computed(self) -> Setting {
+        Setting {
+            computed: true,
             ..self
         }
     }
