@@ -225,11 +225,17 @@ fn pages_embed_their_examples_and_the_generated_tables() {
 /// The example directories this file checks, relative to `examples/`.
 const EXAMPLES: &[&str] = &[
     "data-sources/clerk_instance",
+    "data-sources/clerk_instance_communication",
+    "data-sources/clerk_instance_protect",
     "data-sources/clerk_instance_restrictions",
+    "data-sources/clerk_oauth_application_settings",
     "provider",
     "quickstart",
+    "resources/clerk_instance_communication",
+    "resources/clerk_instance_protect",
     "resources/clerk_instance_restrictions",
     "resources/clerk_instance_settings",
+    "resources/clerk_oauth_application_settings",
 ];
 
 /// Every directory under `examples/` holding a `.tf` file.
@@ -422,6 +428,36 @@ fn restrictions_example_imports_validates_and_applies() {
 #[test]
 fn restrictions_data_source_example_validates_and_applies() {
     check_example("data-sources/clerk_instance_restrictions");
+}
+
+#[test]
+fn protect_example_imports_validates_and_applies() {
+    check_example("resources/clerk_instance_protect");
+}
+
+#[test]
+fn protect_data_source_example_validates_and_applies() {
+    check_example("data-sources/clerk_instance_protect");
+}
+
+#[test]
+fn communication_example_imports_validates_and_applies() {
+    check_example("resources/clerk_instance_communication");
+}
+
+#[test]
+fn communication_data_source_example_validates_and_applies() {
+    check_example("data-sources/clerk_instance_communication");
+}
+
+#[test]
+fn oauth_application_settings_example_imports_validates_and_applies() {
+    check_example("resources/clerk_oauth_application_settings");
+}
+
+#[test]
+fn oauth_application_settings_data_source_example_validates_and_applies() {
+    check_example("data-sources/clerk_oauth_application_settings");
 }
 
 #[test]

@@ -459,3 +459,56 @@ fn plan_refresh_import_and_the_data_sources_only_read() {
         );
     }
 }
+
+/// Sends a Backend API request with the test key, as a user following the
+/// docs would with `curl`.
+fn bapi_patch(emulator: &Emulator, path: &str, body: &Json) -> u16 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(&emulator.addr).unwrap();
+    let payload = body.to_string();
+    let request = format!(
+        "PATCH {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{payload}",
+        emulator.addr,
+        support::TEST_KEY,
+        payload.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_documented_way_back_to_clerks_default_scopes_works() {
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("docs/resources/oauth_application_settings.md"),
+    )
+    .unwrap();
+    assert!(page.contains("send `{\"default_scopes\": null}` once"));
+
+    let emulator = Emulator::start();
+    let ws = ready(
+        &emulator,
+        "clerk_oauth_application_settings",
+        "  default_scopes = [\"openid\"]",
+    );
+    ws.apply().assert_ok();
+    ws.write_config(&config("clerk_oauth_application_settings", ""));
+    ws.assert_no_changes();
+    assert_eq!(
+        bapi_patch(&emulator, OAUTH_PATH, &json!({"default_scopes": null})),
+        200
+    );
+    ws.assert_no_changes();
+    ws.run(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .assert_ok();
+    assert_eq!(
+        sorted(&ws.resource_values(OAUTH)["default_scopes"]),
+        ["email", "profile"]
+    );
+}

@@ -15,7 +15,9 @@
 //!   not treat as SMS countries are silently dropped: here the fixed list
 //!   [`NON_SMS_COUNTRY_CODES`].
 //! - `checks_bypassed` (protect) is reported but not accepted by the API;
-//!   the control API can change it, as the dashboard would.
+//!   the control API (`PATCH /__emulator/instances/<id>/<name>`, `<name>`
+//!   being `protect`, `communication` or `oauth_application_settings`) can
+//!   change it, as the dashboard would, along with everything else.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};

@@ -28,11 +28,12 @@ pub static OAUTH_APPLICATION_SETTINGS: Singleton = Singleton {
         Terraform always show.\n\n\
         **Getting Clerk's default scopes back.** Clerk resets `default_scopes` to its own \
         defaults only when it is sent as `null`, and a Terraform configuration cannot send \
-        that: removing `default_scopes` from the configuration stops managing it and leaves the \
-        instance's scopes as they are. To return to the defaults, remove the attribute from the \
-        configuration and reset the scopes in the Clerk Dashboard (or send \
-        `{\"default_scopes\": null}` to the endpoint once); the data source then shows the \
-        scopes Clerk uses.\n\n\
+        that: a `default_scopes` left out of the configuration is not managed, never sent, and \
+        stays as it is. To return to the defaults, remove `default_scopes` from the \
+        configuration, then send `{\"default_scopes\": null}` once to Clerk's \
+        `PATCH /v1/instance/oauth_application_settings` with the instance's secret key (for \
+        example with `curl`). The next refresh reads Clerk's defaults into state, the plan stays \
+        empty, and the data source shows them.\n\n\
         Destroying this resource only removes it from Terraform state; the instance keeps its \
         settings.",
     settings: SETTINGS,
