@@ -512,3 +512,40 @@ fn the_documented_way_back_to_clerks_default_scopes_works() {
         ["email", "profile"]
     );
 }
+
+#[test]
+fn another_instances_key_writes_nothing_to_any_of_them() {
+    let emulator = Emulator::start();
+    let mut ws = Workspace::new(&emulator);
+    let resources = |protect: bool, code: &str, jwt: bool| {
+        format!(
+            "provider \"clerk\" {{}}\n\n\
+             resource \"clerk_instance_protect\" \"this\" {{\n  rules_enabled = {protect}\n}}\n\n\
+             resource \"clerk_instance_communication\" \"this\" {{\n  blocked_country_codes = [\"{code}\"]\n}}\n\n\
+             resource \"clerk_oauth_application_settings\" \"this\" {{\n  oauth_jwt_access_tokens = {jwt}\n}}\n"
+        )
+    };
+    ws.write_config(&resources(true, "RU", true));
+    ws.init();
+    ws.apply().assert_ok();
+    let id = emulator.instance_id();
+
+    ws.write_config(&resources(false, "KP", false));
+    ws.set_env("CLERK_SECRET_KEY", "sk_test_e2eOtherInstance424242");
+    emulator.clear_requests();
+    let run = ws.run(&[
+        "apply",
+        "-refresh=false",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+    ]);
+    run.assert_failed();
+    let text = run.flat();
+    assert!(
+        text.contains("Secret key belongs to a different Clerk instance"),
+        "{text}"
+    );
+    assert!(text.contains(&id), "names the instance in state: {text}");
+    assert!(emulator.writes().is_empty(), "{:?}", emulator.writes());
+}

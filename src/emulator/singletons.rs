@@ -515,6 +515,37 @@ mod tests {
     }
 
     #[test]
+    fn state_files_without_the_objects_load_and_new_ones_round_trip() {
+        use crate::emulator::keys::SecretKey;
+        use crate::emulator::store::Store;
+        use std::time::Instant;
+
+        let key = SecretKey::parse("sk_test_SingletonStateKey1").unwrap();
+        let old = format!(
+            r#"{{"format":"clerk-emulator-state/1","instances":{{"{}":{{"id":"ins_x","environment_type":"development","allowed_origins":[],"settings":{{"test_mode":true,"hibp":true,"support_email":null,"clerk_js_version":null,"development_origin":null,"url_based_session_syncing":true,"enhanced_email_deliverability":false,"preferred_sign_in_strategy_when_password_required":null}}}}}}}}"#,
+            key.fingerprint()
+        );
+        let mut store = Store::from_state(&old, Instant::now()).unwrap();
+        let instance = store.by_fingerprint_mut(&key.fingerprint()).unwrap();
+        assert_eq!(instance.settings.protect, Protect::default());
+        assert_eq!(
+            instance.settings.oauth_application_settings.default_scopes,
+            None
+        );
+        let change = Object::Communication
+            .validate(&json!({"blocked_country_codes": ["RU"]}), false)
+            .unwrap();
+        Object::Communication.apply(&mut instance.settings, &change);
+        let text = store.to_state().unwrap();
+        let loaded = Store::from_state(&text, Instant::now()).unwrap();
+        let instance = loaded.by_fingerprint(&key.fingerprint()).unwrap();
+        assert_eq!(
+            instance.settings.communication.blocked_country_codes,
+            ["RU"]
+        );
+    }
+
+    #[test]
     fn paths_name_the_objects() {
         assert_eq!(
             Object::from_bapi_path("/v1/instance/protect"),
