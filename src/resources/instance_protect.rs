@@ -41,8 +41,8 @@ pub const SETTINGS: &[Setting] = &[
         "checks_bypassed",
         Kind::Bool,
         "Whether the instance has opted out of Clerk Protect's prerequisite checks, asserting \
-        that its setup already meets the requirements. Read-only: Clerk reports it, and it is \
-        changed in the Clerk Dashboard.",
+        that its setup already meets the requirements. Read-only: Clerk reports it, but its API \
+        does not accept it.",
     )
     .read(Source::Own, "/checks_bypassed")
     .computed(),
