@@ -225,17 +225,23 @@ fn pages_embed_their_examples_and_the_generated_tables() {
 /// The example directories this file checks, relative to `examples/`.
 const EXAMPLES: &[&str] = &[
     "data-sources/clerk_instance",
+    "data-sources/clerk_instance_communication",
+    "data-sources/clerk_instance_protect",
     "data-sources/clerk_instance_restrictions",
+    "data-sources/clerk_oauth_application_settings",
     "data-sources/clerk_organization_settings",
     "provider",
     "quickstart",
     "resources/clerk_allowlist_identifier",
     "resources/clerk_blocklist_identifier",
+    "resources/clerk_instance_communication",
+    "resources/clerk_instance_protect",
     "resources/clerk_instance_restrictions",
     "resources/clerk_instance_settings",
-    "whole-instance",
+    "resources/clerk_oauth_application_settings",
     "resources/clerk_organization_settings",
     "resources/clerk_redirect_url",
+    "whole-instance",
 ];
 
 /// Every directory under `examples/` holding a `.tf` file.
@@ -506,6 +512,36 @@ fn allowlist_identifier_example_applies_and_imports_by_id_and_identifier() {
 #[test]
 fn blocklist_identifier_example_applies_and_imports_by_id_and_identifier() {
     check_example("resources/clerk_blocklist_identifier");
+}
+
+#[test]
+fn protect_example_imports_validates_and_applies() {
+    check_example("resources/clerk_instance_protect");
+}
+
+#[test]
+fn protect_data_source_example_validates_and_applies() {
+    check_example("data-sources/clerk_instance_protect");
+}
+
+#[test]
+fn communication_example_imports_validates_and_applies() {
+    check_example("resources/clerk_instance_communication");
+}
+
+#[test]
+fn communication_data_source_example_validates_and_applies() {
+    check_example("data-sources/clerk_instance_communication");
+}
+
+#[test]
+fn oauth_application_settings_example_imports_validates_and_applies() {
+    check_example("resources/clerk_oauth_application_settings");
+}
+
+#[test]
+fn oauth_application_settings_data_source_example_validates_and_applies() {
+    check_example("data-sources/clerk_oauth_application_settings");
 }
 
 #[test]

@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use super::errors::{self, ClerkError};
 use super::keys::{self, SecretKey};
 use super::routes::{lock, method_not_allowed, not_found, strip_bearer, App, Incoming};
+use super::singletons::Object;
 use super::{domains, jwt_templates, organizations, restrictions, validate};
 
 /// Dated API versions Clerk publishes; anything else is refused like Clerk does.
@@ -140,6 +141,14 @@ pub(super) async fn handle(
         (_, path) if path == "/v1/jwt_templates" || path.starts_with("/v1/jwt_templates/") => {
             jwt_templates::handle(app, &key, request, trace).await
         }
+        (method, path) if Object::from_bapi_path(path).is_some() => {
+            let object = Object::from_bapi_path(path).unwrap_or(Object::Protect);
+            match method {
+                "GET" => get_singleton(app, &key, object, trace),
+                "PATCH" => patch_singleton(app, &key, object, request, trace).await,
+                _ => method_not_allowed(&request.method, "GET, PATCH", trace),
+            }
+        }
         _ => not_found(trace),
     };
     (response, Some(id))
@@ -260,6 +269,57 @@ async fn patch_restrictions(
                 let changed = instance.settings.restrictions.apply(&change);
                 instance.record(Instant::now());
                 (changed, instance.settings.restrictions.to_bapi_json())
+            })
+    };
+    match outcome {
+        Some((changed, answer)) => {
+            if changed {
+                app.save_or_warn().await;
+            }
+            errors::json_response(StatusCode::OK, &answer, trace)
+        }
+        None => not_found(trace),
+    }
+}
+
+/// `GET /v1/instance/{protect,communication,oauth_application_settings}`.
+fn get_singleton(app: &App, key: &SecretKey, object: Object, trace: &str) -> Response {
+    let store = lock(&app.store);
+    match store.by_fingerprint(&key.fingerprint()) {
+        Some(instance) => {
+            errors::json_response(StatusCode::OK, &object.to_json(&instance.settings), trace)
+        }
+        None => not_found(trace),
+    }
+}
+
+/// `PATCH` of the same: 200 with the whole object, 422 for a body the
+/// spec refuses (nothing is changed then).
+async fn patch_singleton(
+    app: &App,
+    key: &SecretKey,
+    object: Object,
+    request: &Incoming,
+    trace: &str,
+) -> Response {
+    let body = match json_body(request) {
+        Ok(body) => body,
+        Err((status, error)) => return errors::error_response(status, &[error], trace),
+    };
+    let change = match object.validate(&body, false) {
+        Ok(change) => change,
+        Err(errors) => {
+            return errors::error_response(StatusCode::UNPROCESSABLE_ENTITY, &errors, trace)
+        }
+    };
+    let outcome = {
+        let mut store = lock(&app.store);
+        store
+            .by_fingerprint_mut(&key.fingerprint())
+            .map(|instance| {
+                let changed = object.apply(&mut instance.settings, &change);
+                instance.record(Instant::now());
+                (changed, object.to_json(&instance.settings))
             })
     };
     match outcome {

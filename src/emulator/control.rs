@@ -14,6 +14,7 @@ use super::errors::{self, ClerkError};
 use super::faults;
 use super::keys;
 use super::routes::{lock, not_found, App, CONTROL_PREFIX};
+use super::singletons::Object;
 use super::{collection, organizations, restrictions, validate};
 
 /// Largest environment lag accepted at runtime (one hour).
@@ -109,6 +110,18 @@ pub(super) async fn handle(
                 .trim_end_matches("/restrictions");
             control_patch_restrictions(app, id, body, trace).await
         }
+        ("PATCH", _)
+            if subpath.starts_with("/instances/")
+                && subpath
+                    .rsplit_once('/')
+                    .and_then(|(_, name)| Object::from_name(name))
+                    .is_some() =>
+        {
+            let (rest, name) = subpath.rsplit_once('/').unwrap_or_default();
+            let id = rest.trim_start_matches("/instances/");
+            let object = Object::from_name(name).unwrap_or(Object::Protect);
+            control_patch_singleton(app, id, object, body, trace).await
+        }
         ("PATCH", _) if subpath.starts_with("/instances/") => {
             control_patch_instance(app, subpath.trim_start_matches("/instances/"), body, trace)
                 .await
@@ -167,6 +180,49 @@ async fn control_patch_restrictions(app: &App, id: &str, body: &[u8], trace: &st
         let mut store = lock(&app.store);
         store.by_id_mut(id).map(|instance| {
             let changed = instance.settings.restrictions.apply(&change);
+            instance.record(Instant::now());
+            (changed, instance.to_control_json())
+        })
+    };
+    match outcome {
+        Some((changed, view)) => {
+            if changed {
+                app.save_or_warn().await;
+            }
+            errors::json_response(StatusCode::OK, &view, trace)
+        }
+        None => not_found(trace),
+    }
+}
+
+/// Out-of-band change of protect, communication or OAuth application
+/// settings, as the dashboard would make it (protect's `checks_bypassed`
+/// too).
+async fn control_patch_singleton(
+    app: &App,
+    id: &str,
+    object: Object,
+    body: &[u8],
+    trace: &str,
+) -> Response {
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(value) => value,
+        Err(e) => {
+            return control_error(
+                StatusCode::BAD_REQUEST,
+                format!("body is not JSON: {e}"),
+                trace,
+            )
+        }
+    };
+    let change = match object.validate(&value, true) {
+        Ok(change) => change,
+        Err(errors) => return errors::error_response(StatusCode::BAD_REQUEST, &errors, trace),
+    };
+    let outcome = {
+        let mut store = lock(&app.store);
+        store.by_id_mut(id).map(|instance| {
+            let changed = object.apply(&mut instance.settings, &change);
             instance.record(Instant::now());
             (changed, instance.to_control_json())
         })

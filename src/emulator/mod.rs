@@ -30,6 +30,7 @@ mod organizations;
 mod reqlog;
 mod restrictions;
 mod routes;
+mod singletons;
 mod store;
 mod validate;
 

@@ -19,6 +19,7 @@ use super::keys::{self, Environment, SecretKey};
 use super::lists::Lists;
 use super::organizations::Organizations;
 use super::restrictions::Restrictions;
+use super::singletons::{Communication, OAuthApplicationSettings, Protect};
 
 /// Snapshots kept per instance for the environment lag. Older ones are
 /// dropped; a lag reaching past them is answered with the oldest left.
@@ -59,6 +60,15 @@ pub struct Settings {
     /// state files.
     #[serde(default)]
     pub lists: Lists,
+    /// `/v1/instance/protect`; absent from older state files.
+    #[serde(default)]
+    pub protect: Protect,
+    /// `/v1/instance/communication`; absent from older state files.
+    #[serde(default)]
+    pub communication: Communication,
+    /// `/v1/instance/oauth_application_settings`; absent from older state files.
+    #[serde(default)]
+    pub oauth_application_settings: OAuthApplicationSettings,
 }
 
 impl Settings {
@@ -80,6 +90,9 @@ impl Settings {
             domains: Domains::default(),
             organizations: Organizations::default(),
             lists: Lists::default(),
+            protect: Protect::default(),
+            communication: Communication::default(),
+            oauth_application_settings: OAuthApplicationSettings::default(),
         }
     }
 }
@@ -161,6 +174,9 @@ impl Instance {
                 .map(|r| json!({"id": r.id, "key": r.key, "name": r.name}))
                 .collect::<Vec<_>>(),
             "lists": s.lists,
+            "protect": s.protect.to_json(),
+            "communication": s.communication.to_json(),
+            "oauth_application_settings": s.oauth_application_settings.to_json(),
         })
     }
 }

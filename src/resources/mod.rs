@@ -13,8 +13,11 @@ pub mod blocklist_identifier;
 pub mod collection;
 pub mod context;
 mod errors;
+pub mod instance_communication;
+pub mod instance_protect;
 pub mod instance_restrictions;
 pub mod instance_settings;
+pub mod oauth_application_settings;
 pub mod organization_settings;
 mod readback;
 pub mod redirect_url;
@@ -78,6 +81,9 @@ pub static RESOURCES: &[&dyn Resource] = &[
     &redirect_url::REDIRECT_URL,
     &allowlist_identifier::ALLOWLIST_IDENTIFIER,
     &blocklist_identifier::BLOCKLIST_IDENTIFIER,
+    &instance_protect::INSTANCE_PROTECT,
+    &instance_communication::INSTANCE_COMMUNICATION,
+    &oauth_application_settings::OAUTH_APPLICATION_SETTINGS,
 ];
 
 /// Every data source this provider has.
@@ -85,6 +91,9 @@ pub static DATA_SOURCES: &[&dyn DataSource] = &[
     &SingletonData(&instance_settings::INSTANCE_SETTINGS),
     &SingletonData(&instance_restrictions::INSTANCE_RESTRICTIONS),
     &SingletonData(&organization_settings::ORGANIZATION_SETTINGS),
+    &SingletonData(&instance_protect::INSTANCE_PROTECT),
+    &SingletonData(&instance_communication::INSTANCE_COMMUNICATION),
+    &SingletonData(&oauth_application_settings::OAUTH_APPLICATION_SETTINGS),
 ];
 
 pub fn resource(type_name: &str) -> Option<&'static dyn Resource> {

@@ -282,6 +282,23 @@ impl Singleton {
                     ),
                 }
             }
+            if let (Some(max), Value::Set(items) | Value::List(items)) = (setting.max_items, value)
+            {
+                if items.len() > max && value.is_wholly_known() {
+                    diags.push(
+                        Diagnostic::error(
+                            format!("Too many elements in {}", setting.name),
+                            format!(
+                                "{} has {} elements, but Clerk accepts at most {max}.\n\n{}",
+                                setting.name,
+                                items.len(),
+                                setting.fix
+                            ),
+                        )
+                        .at(at.clone()),
+                    );
+                }
+            }
             let Some(check) = setting.validate else {
                 continue;
             };
@@ -541,6 +558,7 @@ impl Singleton {
                         planned.id = Field::string(observed.instance.id.clone());
                         planned.environment_type =
                             Field::string(observed.instance.environment_type.clone());
+                        self.fill_computed(&mut planned, &observed.settings);
                         State {
                             id: planned.id.clone(),
                             environment_type: planned.environment_type.clone(),
@@ -592,7 +610,28 @@ impl Singleton {
                 }
             }
         }
-        model::settle_computed(self.settings, &mut planned, Some(&before));
+        if prior.is_none() {
+            // On create, `before` was read just now: what Clerk reports.
+            model::settle_computed(self.settings, &mut planned, Some(&before));
+        }
+        if self.unresolved_computed(&planned) {
+            // Clerk's answer did not say (no body): read it, GETs only.
+            match readback::observe(cx, self, false, Purpose::Resource, &BTreeSet::new()).await {
+                Ok((observed, _)) => self.fill_computed(&mut planned, &observed.settings),
+                Err(error) => diagnostics.push(Diagnostic::warning(
+                    format!("Could not read the {} back", self.subject),
+                    format!(
+                        "The update was applied, but reading the read-only attributes back \
+                         failed: {error}. They stay empty until the next refresh."
+                    ),
+                )),
+            }
+            for setting in self.settings.iter().filter(|s| s.computed_only) {
+                if !matches!(planned.get(setting.name), Field::Known(_)) {
+                    planned.settings.insert(setting.name, Field::Null);
+                }
+            }
+        }
         let applied = model::record_applied(
             self.settings,
             &pending,
@@ -605,6 +644,29 @@ impl Singleton {
             new_state: planned.to_value(self.settings),
             private: applied.to_private(),
             diagnostics,
+        }
+    }
+
+    /// Whether a computed setting is still unknown (it must be known, or
+    /// null, in the state apply returns).
+    fn unresolved_computed(&self, planned: &State) -> bool {
+        self.settings
+            .iter()
+            .any(|s| s.computed_only && !matches!(planned.get(s.name), Field::Known(_)))
+    }
+
+    /// Sets every computed setting Clerk reported.
+    fn fill_computed(
+        &self,
+        planned: &mut State,
+        observed: &std::collections::BTreeMap<&'static str, SettingValue>,
+    ) {
+        for setting in self.settings.iter().filter(|s| s.computed_only) {
+            if let Some(value) = observed.get(setting.name) {
+                planned
+                    .settings
+                    .insert(setting.name, Field::Known(value.clone()));
+            }
         }
     }
 
@@ -650,11 +712,12 @@ impl Singleton {
                         format!("Clerk did not keep {}", setting.name),
                         format!(
                             "Apply sent {name} = {sent}, but Clerk answered with {name} = \
-                             {kept}. State now holds what Clerk kept, so the next plan shows the \
-                             difference.",
+                             {kept}.{difference} State now holds what Clerk kept, so the next \
+                             plan shows the difference.",
                             name = setting.name,
                             sent = wanted.display(),
                             kept = reported.display(),
+                            difference = model::set_difference(&wanted, &reported),
                         ),
                     )
                     .at(AttributePath::root(setting.name)),

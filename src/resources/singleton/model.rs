@@ -85,6 +85,31 @@ impl SettingValue {
     }
 }
 
+/// For a set Clerk did not keep as sent, the elements it dropped and the
+/// ones it added, as a sentence (with a leading space); empty otherwise.
+pub fn set_difference(sent: &SettingValue, kept: &SettingValue) -> String {
+    let (SettingValue::StringSet(sent), SettingValue::StringSet(kept)) = (sent, kept) else {
+        return String::new();
+    };
+    let list = |items: Vec<&String>| {
+        items
+            .iter()
+            .map(|i| format!("{i:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let dropped: Vec<&String> = sent.difference(kept).collect();
+    let added: Vec<&String> = kept.difference(sent).collect();
+    let mut text = String::new();
+    if !dropped.is_empty() {
+        text.push_str(&format!(" Clerk dropped {}.", list(dropped)));
+    }
+    if !added.is_empty() {
+        text.push_str(&format!(" Clerk added {}.", list(added)));
+    }
+    text
+}
+
 /// One attribute as Terraform holds it: null, (partly) unknown, or known.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Field {
@@ -216,6 +241,10 @@ impl State {
 /// The planned state. On create every setting is the config's (null stays
 /// null: not managed) and the identity is unknown until apply; on update a
 /// setting left out of the config keeps its prior value.
+///
+/// A computed setting is never configured: it keeps its prior value when
+/// nothing is sent, and is unknown (Clerk's answer decides it) on create
+/// and whenever apply writes.
 pub fn plan(table: &'static [Setting], prior: Option<&State>, config: &State) -> State {
     let unknown = || Field::Unknown(Value::Unknown);
     let mut settings = BTreeMap::new();
@@ -455,7 +484,8 @@ pub struct Refreshed {
 }
 
 /// Updates each managed setting (non-null in state) for which Clerk
-/// reported a value, unless the report is explained as a stale read.
+/// reported a value, unless the report is explained as a stale read, and
+/// every computed setting Clerk reported.
 /// Settings Clerk did not report (`observed` has no entry) keep their state.
 pub fn refresh(
     table: &'static [Setting],

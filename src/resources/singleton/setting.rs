@@ -118,6 +118,8 @@ pub struct Setting {
     pub min: Option<i64>,
     /// Reported by Clerk but not settable: a computed attribute, never sent.
     pub computed_only: bool,
+    /// Most elements Clerk accepts, for a set.
+    pub max_items: Option<usize>,
 }
 
 impl Setting {
@@ -135,6 +137,7 @@ impl Setting {
             development_only: false,
             min: None,
             computed_only: false,
+            max_items: None,
         }
     }
 
@@ -209,6 +212,13 @@ impl Setting {
     pub const fn min(self, min: i64) -> Setting {
         Setting {
             min: Some(min),
+            ..self
+        }
+    }
+
+    pub const fn max_items(self, max: usize) -> Setting {
+        Setting {
+            max_items: Some(max),
             ..self
         }
     }

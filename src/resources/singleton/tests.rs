@@ -892,3 +892,181 @@ mod computed_and_refusals {
         assert_eq!(R.refusal(&payment).map(|r| r.0), Some(402));
     }
 }
+
+// ---------------------------------------------------------------------------
+// Computed (read-only) settings, set sizes, and what a set answer dropped.
+
+use crate::resources::instance_communication::INSTANCE_COMMUNICATION;
+use crate::resources::instance_protect::{
+    INSTANCE_PROTECT as PROTECT, SETTINGS as PROTECT_SETTINGS,
+};
+
+fn protect(pairs: &[(&str, Value)]) -> State {
+    let mut attributes: BTreeMap<String, Value> = BTreeMap::new();
+    for setting in PROTECT_SETTINGS {
+        attributes.insert(setting.name.into(), Value::Null);
+    }
+    attributes.insert("id".into(), Value::Null);
+    attributes.insert("environment_type".into(), Value::Null);
+    for (name, value) in pairs {
+        attributes.insert((*name).to_string(), value.clone());
+    }
+    State::from_value(PROTECT_SETTINGS, &Value::Object(attributes)).unwrap()
+}
+
+#[test]
+fn a_computed_setting_is_read_only_in_the_schema() {
+    let schema = Resource::schema(&PROTECT);
+    let attribute = |name: &str| {
+        schema
+            .block
+            .attributes
+            .iter()
+            .find(|a| a.name == name)
+            .unwrap()
+            .clone()
+    };
+    let bypassed = attribute("checks_bypassed");
+    assert!(bypassed.computed && !bypassed.optional && !bypassed.required);
+    let rules = attribute("rules_enabled");
+    assert!(rules.computed && rules.optional);
+}
+
+#[test]
+fn a_computed_setting_is_never_sent_and_unknown_whenever_apply_writes() {
+    // Create: unknown, not in the body.
+    let config = protect(&[("rules_enabled", Value::Bool(true))]);
+    let planned = model::plan(PROTECT_SETTINGS, None, &config);
+    assert_eq!(
+        planned.get("checks_bypassed"),
+        &Field::Unknown(Value::Unknown)
+    );
+    let body = model::patch_body(PROTECT_SETTINGS, None, &planned).unwrap();
+    assert_eq!(
+        serde_json::Value::Object(body),
+        serde_json::json!({"rules_enabled": true})
+    );
+
+    // Nothing changes: it keeps its prior value, so the plan is empty.
+    let mut prior = protect(&[
+        ("id", s("ins_1")),
+        ("environment_type", s("development")),
+        ("rules_enabled", Value::Bool(true)),
+        ("checks_bypassed", Value::Bool(true)),
+    ]);
+    let planned = model::plan(PROTECT_SETTINGS, Some(&prior), &config);
+    assert_eq!(planned, prior);
+
+    // A write: unknown until Clerk answers, and the answer fills it even
+    // though it was never sent.
+    let config = protect(&[("rules_enabled", Value::Bool(false))]);
+    let mut planned = model::plan(PROTECT_SETTINGS, Some(&prior), &config);
+    assert_eq!(
+        planned.get("checks_bypassed"),
+        &Field::Unknown(Value::Unknown)
+    );
+    let body = model::patch_body(PROTECT_SETTINGS, Some(&prior), &planned).unwrap();
+    assert_eq!(
+        serde_json::Value::Object(body),
+        serde_json::json!({"rules_enabled": false})
+    );
+    let answer = serde_json::json!({
+        "object": "instance_protect",
+        "rules_enabled": false,
+        "specter_enabled": true,
+        "checks_bypassed": false,
+    });
+    let diags = PROTECT.take_answer(&mut planned, &["rules_enabled"], Some(&answer));
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(
+        planned.get("checks_bypassed"),
+        &Field::Known(SettingValue::Bool(false))
+    );
+    assert_eq!(planned.get("specter_enabled"), &Field::Null, "not managed");
+
+    // Refresh always takes what Clerk reports for it, even when null in state.
+    prior.settings.insert("checks_bypassed", Field::Null);
+    let report = observed(&[("checks_bypassed", SettingValue::Bool(true))]);
+    let refreshed = model::refresh(
+        PROTECT_SETTINGS,
+        &prior,
+        &report,
+        &AppliedChanges::default(),
+        1_000,
+        GRACE,
+    );
+    assert_eq!(
+        refreshed.state.get("checks_bypassed"),
+        &Field::Known(SettingValue::Bool(true))
+    );
+    assert!(refreshed.drifted.is_empty());
+}
+
+fn codes(items: &[&str]) -> Value {
+    Value::Set(items.iter().map(|i| s(i)).collect())
+}
+
+fn communication(value: Value) -> Value {
+    Value::object([
+        ("id", Value::Null),
+        ("environment_type", Value::Null),
+        ("blocked_country_codes", value),
+    ])
+}
+
+#[test]
+fn a_set_longer_than_its_maximum_is_refused_at_plan() {
+    let many: Vec<String> = (0..251)
+        .map(|i| {
+            format!(
+                "{}{}",
+                (b'A' + (i / 26) as u8) as char,
+                (b'A' + (i % 26) as u8) as char
+            )
+        })
+        .collect();
+    let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+    let diags = INSTANCE_COMMUNICATION.validate_config(&communication(codes(&refs)));
+    assert_eq!(errors_at(&diags), ["blocked_country_codes"]);
+    assert!(format!("{diags:?}").contains("at most 250"));
+    let diags = INSTANCE_COMMUNICATION.validate_config(&communication(codes(&refs[..250])));
+    assert!(diags.is_empty(), "{diags:?}");
+    // With unknown elements the size is not known yet.
+    let mut partly: Vec<Value> = refs.iter().map(|r| s(r)).collect();
+    partly.push(Value::Unknown);
+    assert!(INSTANCE_COMMUNICATION
+        .validate_config(&communication(Value::Set(partly)))
+        .is_empty());
+    let diags = INSTANCE_COMMUNICATION.validate_config(&communication(codes(&["us"])));
+    assert_eq!(errors_at(&diags), ["blocked_country_codes"]);
+}
+
+#[test]
+fn a_set_clerk_did_not_keep_names_the_dropped_and_added_elements() {
+    let state = State::from_value(
+        INSTANCE_COMMUNICATION.settings,
+        &communication(codes(&["AQ", "RU", "ZZ"])),
+    )
+    .unwrap();
+    let mut planned = state.clone();
+    let answer = serde_json::json!({
+        "object": "instance_communication",
+        "blocked_country_codes": ["RU", "KP"],
+    });
+    let diags =
+        INSTANCE_COMMUNICATION.take_answer(&mut planned, &["blocked_country_codes"], Some(&answer));
+    assert_eq!(errors_at(&diags), ["blocked_country_codes"]);
+    let text = format!("{diags:?}");
+    assert!(text.contains(r#"Clerk dropped \"AQ\", \"ZZ\"."#), "{text}");
+    assert!(text.contains(r#"Clerk added \"KP\"."#), "{text}");
+    assert_eq!(
+        planned.get("blocked_country_codes"),
+        &Field::Known(SettingValue::StringSet(
+            ["KP".to_string(), "RU".to_string()].into()
+        ))
+    );
+    assert_eq!(
+        model::set_difference(&SettingValue::Bool(true), &SettingValue::Bool(false)),
+        ""
+    );
+}
