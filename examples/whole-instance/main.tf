@@ -33,3 +33,20 @@ resource "clerk_instance_restrictions" "this" {
   block_disposable_email_domains = true
   block_email_subaddresses       = true
 }
+
+resource "clerk_organization_settings" "this" {
+  enabled                 = true
+  max_allowed_memberships = 10
+}
+
+resource "clerk_instance_protect" "this" {
+  rules_enabled = true
+}
+
+resource "clerk_instance_communication" "this" {
+  blocked_country_codes = ["KP"]
+}
+
+resource "clerk_oauth_application_settings" "this" {
+  dynamic_oauth_client_registration = true
+}
