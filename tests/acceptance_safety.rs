@@ -313,6 +313,28 @@ fn a_failed_scenario_still_restores_and_cleans_up_once() {
 }
 
 #[test]
+fn a_write_refused_as_a_whole_is_not_restored() {
+    let snapshot = Snapshot::take(&[&INSTANCE_RESTRICTIONS], &sources());
+    let mut session = Session::new(run_prefix(1, 1), snapshot);
+    session.touch("/instance/restrictions", ["allowlist", "blocklist"]);
+    session.untouch("/instance/restrictions", ["allowlist"]);
+    let mut backend = Recorder::default();
+    session.finish(&mut backend);
+    assert_eq!(
+        backend.calls,
+        [(
+            "PATCH".to_string(),
+            "/instance/restrictions".to_string(),
+            json!({"blocklist": true})
+        )]
+    );
+    let mut session = Session::new(run_prefix(1, 1), Snapshot::default());
+    session.touch("/instance", ["hibp"]);
+    session.untouch("/instance", ["hibp"]);
+    assert!(session.touched.is_empty());
+}
+
+#[test]
 fn one_refused_restore_does_not_stop_the_others() {
     let snapshot = Snapshot::take(&[&INSTANCE_SETTINGS, &INSTANCE_RESTRICTIONS], &sources());
     let mut session = Session::new(run_prefix(1, 1), snapshot);

@@ -155,6 +155,41 @@ impl Acc {
             .touch(path, names);
     }
 
+    /// A name for an object this run creates: `<run prefix>-<what>`.
+    #[allow(dead_code)]
+    pub fn object_name(&self, what: &str) -> String {
+        let session = self.target.session.lock();
+        safety::object_name(
+            &session.unwrap_or_else(PoisonError::into_inner).prefix,
+            what,
+        )
+    }
+
+    /// Registers an object this run created (its id from state or Clerk's
+    /// answer), to be deleted at the end.
+    #[allow(dead_code)]
+    pub fn created(&self, collection: &str, id: &str, name: &str) {
+        self.target
+            .session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .created(safety::Created {
+                collection: collection.to_string(),
+                id: id.to_string(),
+                name: name.to_string(),
+            });
+    }
+
+    /// Forgets settings registered by [`Acc::touch`] whose write Clerk
+    /// refused as a whole, so the restore does not try them again.
+    pub fn untouch<'a>(&self, path: &str, names: impl IntoIterator<Item = &'a str>) {
+        self.target
+            .session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .untouch(path, names);
+    }
+
     /// Runs a Terraform command that must succeed.
     pub fn terraform(&self, key: &str, args: &[&str]) -> Step {
         let run = self.workspace(key)?.run(args);
@@ -209,6 +244,20 @@ impl Acc {
             .find(|r| r["mode"] == "managed" && r["type"] == kind && r["name"] == name)
             .map(|r| r["instances"][0]["attributes"].clone())
             .ok_or_else(|| Fail::Failed(format!("{address} is not in state")))
+    }
+
+    /// An output's value from the working directory's state file.
+    pub fn state_output(&self, key: &str, name: &str) -> Result<Json, Fail> {
+        let path = self.workspace(key)?.path().join("terraform.tfstate");
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Fail::Failed(format!("no state file: {e}")))?;
+        let state: Json = serde_json::from_str(&text)
+            .map_err(|e| Fail::Failed(format!("state file is not JSON: {e}")))?;
+        let value = state["outputs"][name]["value"].clone();
+        if value.is_null() {
+            return Err(Fail::Failed(format!("output {name} is not in state")));
+        }
+        Ok(value)
     }
 
     pub fn check_state(&self, key: &str, address: &str, expected: &[(&str, Json)]) -> Step {
@@ -501,6 +550,22 @@ fn lag_report(all: &[Lag], bound: Duration, emulator_mode: bool) -> bool {
         "read-back (each write polled until Clerk shows it, at most {} s; the provider's default drift_grace_seconds is {DEFAULT_GRACE_SECONDS} s):",
         bound.as_secs()
     );
+    if groups.is_empty() {
+        println!("  no writes were polled");
+    }
+    if let Some(longest) = all
+        .iter()
+        .filter(|l| l.source == Source::Environment)
+        .map(|l| l.elapsed)
+        .max()
+    {
+        let within = longest < Duration::from_secs(DEFAULT_GRACE_SECONDS);
+        println!(
+            "  longest Frontend API lag seen: {:.2} s, {} the default drift_grace_seconds",
+            longest.as_secs_f64(),
+            if within { "within" } else { "beyond" }
+        );
+    }
     let mut ok = true;
     for ((source, after), lags) in &groups {
         let mut times: Vec<f64> = lags.iter().map(|l| l.elapsed.as_secs_f64()).collect();
@@ -538,8 +603,32 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let allow_live = args.iter().any(|a| a == "--live");
     let dry = args.iter().any(|a| a == "--dry-run");
-    // Anything else that is not a flag narrows the run by scenario name.
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    // Anything else that is not a flag narrows the run by scenario name;
+    // the flags test harnesses are given are ignored, with their values.
+    let mut filters: Vec<&String> = Vec::new();
+    let mut args_iter = args.iter();
+    while let Some(arg) = args_iter.next() {
+        if [
+            "--test-threads",
+            "--skip",
+            "--format",
+            "--color",
+            "--logfile",
+            "-Z",
+        ]
+        .contains(&arg.as_str())
+        {
+            args_iter.next();
+        } else if !arg.starts_with('-') {
+            filters.push(arg);
+        }
+    }
+    if args.iter().any(|a| a == "--list") {
+        for scenario in scenarios::groups().iter().flatten() {
+            println!("{}: test", scenario.name);
+        }
+        return ExitCode::SUCCESS;
+    }
 
     let key_env = std::env::var(safety::KEY_ENV).ok();
     let mode = match safety::choose_mode(
@@ -554,6 +643,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if !allow_live && key_env.as_deref().is_some_and(|k| !k.is_empty()) {
+        println!(
+            "acceptance: {} is set, but only `make testacc` (--live) uses it; this run stays on clerk-emulator",
+            safety::KEY_ENV
+        );
+    }
     match run(mode, dry, &filters) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,

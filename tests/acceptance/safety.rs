@@ -331,6 +331,20 @@ impl Session {
         entry.extend(names.into_iter().map(str::to_string));
     }
 
+    /// Forgets touched settings whose write Clerk refused as a whole
+    /// (a 402: the plan lacks the feature), so that the restore does not
+    /// send them again.
+    pub fn untouch<'a>(&mut self, path: &str, names: impl IntoIterator<Item = &'a str>) {
+        if let Some(entry) = self.touched.get_mut(path) {
+            for name in names {
+                entry.remove(name);
+            }
+            if entry.is_empty() {
+                self.touched.remove(path);
+            }
+        }
+    }
+
     /// Registers an object the run is about to create (with its id once
     /// known). For the scenarios of resources that create objects.
     #[allow(dead_code)]
