@@ -14,6 +14,8 @@ use std::sync::Mutex;
 use serde_json::{json, Map, Value as Json};
 use terraform_provider_clerk::resources::instance_restrictions::INSTANCE_RESTRICTIONS;
 use terraform_provider_clerk::resources::instance_settings::INSTANCE_SETTINGS;
+use terraform_provider_clerk::resources::singleton::setting::{Kind, Setting, Source};
+use terraform_provider_clerk::resources::singleton::{Answer, Singleton};
 
 use safety::*;
 
@@ -158,6 +160,48 @@ fn the_snapshot_holds_every_readable_setting_in_write_form() {
     };
     let snapshot = Snapshot::take(&[&INSTANCE_SETTINGS], &partial);
     assert!(!snapshot.singletons["/instance"].contains_key("hibp"));
+}
+
+/// A singleton read through its own GET, like the ones still to come.
+static OWN: Singleton = Singleton {
+    type_name: "clerk_example_settings",
+    path: "/instance/example",
+    answer: Answer::Object,
+    subject: "example settings",
+    description: "",
+    settings: &[
+        Setting::new("enabled", Kind::Bool, "").read(Source::Own, "/enabled"),
+        Setting::new("max", Kind::Int, "").read(Source::Own, "/max"),
+        Setting::new("modes", Kind::StringSet, "").read(Source::Own, "/modes"),
+        Setting::new("role_id", Kind::String, ""),
+    ],
+    data_source: None,
+    payment_required: "",
+};
+
+#[test]
+fn settings_read_through_the_resources_own_get_are_recorded() {
+    let mut sources = Sources::default();
+    assert_eq!(
+        safety::sources_needed(safety::readable(&OWN)),
+        [Source::Own].into_iter().collect()
+    );
+    sources.own.insert(
+        "/instance/example".into(),
+        json!({"enabled": true, "max": 5, "modes": ["b", "a"], "role_id": "role_1"}),
+    );
+    let snapshot = Snapshot::take(&[&OWN], &sources);
+    let values = &snapshot.singletons["/instance/example"];
+    assert_eq!(values["enabled"], true);
+    assert_eq!(values["max"], 5);
+    assert_eq!(values["modes"], json!(["a", "b"]), "a set, in sorted order");
+    assert!(!values.contains_key("role_id"), "write-only");
+    // Another singleton's GET is not this one's.
+    let mut elsewhere = Sources::default();
+    elsewhere
+        .own
+        .insert("/instance/other".into(), json!({"enabled": true}));
+    assert!(Snapshot::take(&[&OWN], &elsewhere).singletons["/instance/example"].is_empty());
 }
 
 fn touched(entries: &[(&str, &[&str])]) -> BTreeMap<String, BTreeSet<String>> {

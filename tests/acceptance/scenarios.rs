@@ -26,7 +26,7 @@ pub enum V {
     B(bool),
     I(i64),
     S(&'static str),
-    /// A set of strings, written in sorted order.
+    /// A set of strings (compared in sorted order, as read back).
     L(&'static [&'static str]),
 }
 
@@ -36,7 +36,11 @@ impl V {
             V::B(b) => Json::Bool(b),
             V::I(i) => Json::from(i),
             V::S(s) => Json::String(s.to_string()),
-            V::L(items) => Json::from(items.to_vec()),
+            V::L(items) => {
+                let mut items = items.to_vec();
+                items.sort_unstable();
+                Json::from(items)
+            }
         }
     }
 
