@@ -4,7 +4,7 @@
 CARGO ?= cargo
 TOOLS := .tools/venv/bin
 
-.PHONY: all build tools lint test demo docs install release bench fuzz clean
+.PHONY: all build tools lint test testacc demo docs install release bench fuzz clean
 
 all: build
 
@@ -22,6 +22,14 @@ lint:
 # and end-to-end (real Terraform against the binary and the emulator).
 test: tools lint
 	TERRAFORM=$(CURDIR)/$(TOOLS)/terraform $(CARGO) test --locked --lib --bins --tests
+
+# The acceptance scenarios of every resource and data source, one line each.
+# Against a clerk-emulator it starts itself (also part of `make test`), or,
+# with CLERK_ACC_SECRET_KEY=sk_test_..., against that Clerk development
+# instance (CLERK_ACC_API_URL for another Clerk-compatible server).
+# DRY=1 only lists what a run would change.
+testacc: tools
+	TERRAFORM=$(CURDIR)/$(TOOLS)/terraform $(CARGO) test --locked --test acceptance -- --live $(if $(DRY),--dry-run)
 
 demo:
 	scripts/demo.sh

@@ -133,6 +133,11 @@ impl Emulator {
         Emulator { child, url, addr }
     }
 
+    /// The emulator's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn get(&self, path: &str) -> Json {
         http::request(&self.addr, "GET", path, None).1
     }
