@@ -177,6 +177,8 @@ static OWN: Singleton = Singleton {
     ],
     data_source: None,
     payment_required: "",
+    refusals: &[],
+    adjust: None,
 };
 
 #[test]

@@ -12,8 +12,12 @@
 //! deletes it, and only it.
 
 use serde_json::{json, Value as Json};
+use terraform_provider_clerk::resources::instance_communication::INSTANCE_COMMUNICATION;
+use terraform_provider_clerk::resources::instance_protect::INSTANCE_PROTECT;
 use terraform_provider_clerk::resources::instance_restrictions::INSTANCE_RESTRICTIONS;
 use terraform_provider_clerk::resources::instance_settings::INSTANCE_SETTINGS;
+use terraform_provider_clerk::resources::oauth_application_settings::OAUTH_APPLICATION_SETTINGS;
+use terraform_provider_clerk::resources::organization_settings::ORGANIZATION_SETTINGS;
 use terraform_provider_clerk::resources::singleton::Singleton;
 
 use super::{Acc, Fail, Scenario, Step};
@@ -77,6 +81,25 @@ pub static SINGLETONS: &[SingletonCase] = &[
             ("block_email_subaddresses", V::B(true), V::B(false)),
             ("block_disposable_email_domains", V::B(true), V::B(false)),
         ],
+    },
+    SingletonCase {
+        resource: &ORGANIZATION_SETTINGS,
+        values: &[
+            ("max_allowed_memberships", V::I(7), V::I(9)),
+            ("admin_delete_enabled", V::B(false), V::B(true)),
+        ],
+    },
+    SingletonCase {
+        resource: &INSTANCE_PROTECT,
+        values: &[("rules_enabled", V::B(true), V::B(false))],
+    },
+    SingletonCase {
+        resource: &INSTANCE_COMMUNICATION,
+        values: &[("blocked_country_codes", V::L(&["KP"]), V::L(&["KP", "RU"]))],
+    },
+    SingletonCase {
+        resource: &OAUTH_APPLICATION_SETTINGS,
+        values: &[("oauth_jwt_access_tokens", V::B(true), V::B(false))],
     },
 ];
 
