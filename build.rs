@@ -7,11 +7,23 @@
 //! The commit comes from `git` when the source is a git checkout,
 //! `BUILD_COMMIT` overrides it (for a build from a source tarball), and
 //! without either it is "unknown": the build never fails for want of git.
-//! Only the commit id and whether tracked files differ from it are
-//! recorded, never a path or a time, so builds stay reproducible.
+//! Only the commit id and whether the files the binary is built from
+//! ([`SOURCES`]) differ from it are recorded, never a path or a time, so
+//! builds stay reproducible. Changes elsewhere (tests, docs, scripts) do
+//! not change the binary, so they neither count nor trigger a rebuild.
 
 use std::path::Path;
 use std::process::Command;
+
+/// What the binary is built from: edits here make a build "dirty".
+const SOURCES: [&str; 6] = [
+    "src",
+    "proto",
+    "build.rs",
+    "Cargo.toml",
+    "Cargo.lock",
+    ".cargo",
+];
 
 fn git(args: &[&str]) -> Option<String> {
     let output = Command::new("git").args(args).output().ok()?;
@@ -37,19 +49,22 @@ fn commit() -> Option<String> {
         return None;
     }
     let commit = git(&["rev-parse", "HEAD"])?;
-    // Rerun when HEAD moves or the index changes; edits to the sources
-    // rerun this script through the directories watched below.
-    for file in ["HEAD", "index"] {
-        if let Some(path) = git(&["rev-parse", "--git-path", file]) {
-            println!("cargo:rerun-if-changed={path}");
+    // Rerun when HEAD moves (a checkout, or a commit to the current
+    // branch); edits to the sources rerun this through the paths watched in
+    // main. Paths that do not exist (a packed ref) would rerun it on every
+    // build, so they are left out.
+    let mut watched = vec!["HEAD".to_string(), "packed-refs".to_string()];
+    watched.extend(git(&["symbolic-ref", "-q", "HEAD"]));
+    for file in watched {
+        if let Some(path) = git(&["rev-parse", "--git-path", &file]) {
+            if Path::new(&path).exists() {
+                println!("cargo:rerun-if-changed={path}");
+            }
         }
     }
-    if let Some(head) = git(&["symbolic-ref", "-q", "HEAD"]) {
-        if let Some(path) = git(&["rev-parse", "--git-path", &head]) {
-            println!("cargo:rerun-if-changed={path}");
-        }
-    }
-    let status = git(&["status", "--porcelain", "--untracked-files=no"])?;
+    let mut status_args = vec!["status", "--porcelain", "--untracked-files=no", "--"];
+    status_args.extend(SOURCES);
+    let status = git(&status_args)?;
     Some(if status.is_empty() {
         commit
     } else {
@@ -59,11 +74,11 @@ fn commit() -> Option<String> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = ["proto/tfplugin5.proto", "proto/goplugin.proto"];
-    for file in files {
-        println!("cargo:rerun-if-changed={file}");
-    }
-    for watched in ["src", "build.rs", "Cargo.toml", "Cargo.lock"] {
-        println!("cargo:rerun-if-changed={watched}");
+    for source in SOURCES {
+        // A path that does not exist would make cargo rerun this each time.
+        if Path::new(source).exists() {
+            println!("cargo:rerun-if-changed={source}");
+        }
     }
     let commit = commit().unwrap_or_else(|| "unknown".to_string());
     println!("cargo:rustc-env=BUILD_COMMIT={commit}");

@@ -8,7 +8,8 @@
 #
 # Paths are rewritten to fixed prefixes: the checkout to
 # terraform-provider-clerk/ (so target/... becomes
-# terraform-provider-clerk/target/...), cargo's home (registry and git
+# terraform-provider-clerk/target/..., as does a $CARGO_TARGET_DIR outside
+# the checkout), cargo's home (registry and git
 # sources) to /cargo, the Rust toolchain to /rustc-sysroot and $HOME to ~.
 # rustc applies the last mapping that matches, so the most specific comes
 # last. The same prefixes go to the C compiler, which builds aws-lc.
@@ -26,6 +27,14 @@ build_env_add "${CARGO_HOME:-${HOME:-}/.cargo}" /cargo
 build_env_real="$(cd "$root" && pwd -P)"
 [ "$build_env_real" = "$root" ] || build_env_add "$build_env_real" terraform-provider-clerk
 build_env_add "$root" terraform-provider-clerk
+# A target directory elsewhere holds the generated code (OUT_DIR) too.
+if [ -n "${CARGO_TARGET_DIR:-}" ]; then
+  build_env_target="$(cd "$root" && mkdir -p "$CARGO_TARGET_DIR" && cd "$CARGO_TARGET_DIR" && pwd)"
+  case "$build_env_target/" in
+    "$root"/*) ;;
+    *) build_env_add "$build_env_target" terraform-provider-clerk/target ;;
+  esac
+fi
 
 build_env_rust=()
 build_env_c=""
@@ -38,5 +47,5 @@ build_env_joined="$(printf '%s\x1f' ${RUSTFLAGS:-} "${build_env_rust[@]}")"
 export CARGO_ENCODED_RUSTFLAGS="${build_env_joined%$'\x1f'}"
 export CFLAGS="${CFLAGS:-}${build_env_c}"
 export CXXFLAGS="${CXXFLAGS:-}${build_env_c}"
-unset RUSTFLAGS build_env_real build_env_maps build_env_rust build_env_c build_env_i build_env_joined
+unset RUSTFLAGS build_env_target build_env_real build_env_maps build_env_rust build_env_c build_env_i build_env_joined
 unset -f build_env_add

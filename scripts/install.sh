@@ -21,6 +21,9 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 name="terraform-provider-clerk"
+# Where cargo puts what it builds (relative to the checkout, as cargo takes it).
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
 source_address="terraform.local/clerk/clerk"
 
 die() { echo "install.sh: $*" >&2; exit 1; }
@@ -62,7 +65,7 @@ if [ "$build" = 1 ]; then
   . "$root/scripts/build-env.sh"
   (cd "$root" && cargo build --release --locked --bin "$name")
 fi
-binary="${BINARY:-$root/target/release/$name}"
+binary="${BINARY:-$target_dir/release/$name}"
 [ -f "$binary" ] || die "no binary at $binary (run without --no-build, or set BINARY)"
 
 reported="$("$binary" --version 2>/dev/null)" || reported=""

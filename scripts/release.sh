@@ -48,6 +48,9 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 name="terraform-provider-clerk"
+# Where cargo puts what it builds (relative to the checkout, as cargo takes it).
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
 protocol="5.0"
 
 usage() {
@@ -157,14 +160,14 @@ if [ "$build" = 1 ]; then
     if [ "$target" = "$host" ]; then
       echo "==> cargo build --release --locked ($target)"
       (cd "$root" && cargo build --release --locked --bin "$name")
-      binary="$root/target/release/$name$exe"
+      binary="$target_dir/release/$name$exe"
     else
       if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx "$target"; then
         die "Rust target $target is not installed (rustup target add $target)"
       fi
       echo "==> cargo build --release --locked --target $target"
       (cd "$root" && cargo build --release --locked --bin "$name" --target "$target")
-      binary="$root/target/$target/release/$name$exe"
+      binary="$target_dir/$target/release/$name$exe"
     fi
     pairs+=("$platform" "$binary")
   done
@@ -173,7 +176,7 @@ elif [ "$combine" = 0 ]; then
   [ -n "$platform" ] || die "no Terraform platform for host $host: set PLATFORM"
   exe=""
   [ "${platform%%_*}" = windows ] && exe=".exe"
-  binary="${BINARY:-$root/target/release/$name$exe}"
+  binary="${BINARY:-$target_dir/release/$name$exe}"
   [ -f "$binary" ] || die "no binary at $binary (build it, or set BINARY)"
   pairs+=("$platform" "$binary")
 fi

@@ -59,12 +59,13 @@ fn main() -> ExitCode {
     terraform_provider_clerk::run(mode)
 }
 
-/// The second line of `--version`: which commit, and whether tracked files
-/// differed from it, so two builds of one version can be told apart.
+/// The second line of `--version`: which commit, and whether the sources
+/// it was built from differed from it, so two builds of one version can be
+/// told apart.
 fn commit_line(commit: &str) -> String {
     match commit.strip_suffix("-dirty") {
         _ if commit == "unknown" => "commit unknown (not built from a git checkout)".to_string(),
-        Some(commit) => format!("commit {commit} (with uncommitted changes)"),
+        Some(commit) => format!("commit {commit} (with uncommitted changes to its sources)"),
         None => format!("commit {commit}"),
     }
 }
@@ -124,7 +125,7 @@ mod tests {
         assert_eq!(commit_line("abc123"), "commit abc123");
         assert_eq!(
             commit_line("abc123-dirty"),
-            "commit abc123 (with uncommitted changes)"
+            "commit abc123 (with uncommitted changes to its sources)"
         );
         assert!(commit_line("unknown").contains("unknown"));
     }
