@@ -51,6 +51,13 @@ fn script(name: &str) -> Command {
     command
 }
 
+/// Says that (part of) a test was skipped, in the output even of a passing
+/// test: written to stderr directly, which the test harness does not
+/// capture.
+fn skipped(why: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+}
+
 #[track_caller]
 fn assert_success(output: &Output, what: &str) {
     assert!(
@@ -656,7 +663,7 @@ fn per_platform_runs_combine_into_one_signed_set() {
         env.push(("GNUPGHOME", gpg.home()));
         env.push(("GPG_FINGERPRINT", &gpg.fingerprint));
     } else {
-        eprintln!("gpg is not installed: skipping the signature of the combined set");
+        skipped("gpg is not installed: skipping the signature of the combined set");
     }
     assert_success(
         &release_with(&["--combine"], None, &combined, &env),
@@ -814,7 +821,7 @@ const PASSPHRASE: &str = "correct horse battery staple";
 fn gpg_or_skip(algorithm: &str, passphrase: Option<&str>, test: &str) -> Option<Gpg> {
     let gpg = Gpg::new(algorithm, passphrase);
     if gpg.is_none() {
-        eprintln!("gpg is not installed: skipping {test}");
+        skipped(&format!("gpg is not installed: skipping {test}"));
     }
     gpg
 }
@@ -1079,7 +1086,7 @@ fn release_artefacts_install_from_a_registry_and_a_packed_mirror_and_lock_their_
     //    Terraform checks the signature of SHA256SUMS and the zip against
     //    it, and only then trusts (and locks) the zh: hash it lists.
     match &gpg {
-        None => eprintln!("gpg is not installed: skipping the signed registry install"),
+        None => skipped("gpg is not installed: skipping the signed registry install"),
         Some(gpg) => {
             assert!(dist.join(format!("{}.sig", sums_name())).is_file());
             let registry = Registry::serve(&dist, gpg);
@@ -1627,9 +1634,7 @@ fn the_release_binary_names_no_path_of_the_build_machine() {
 #[test]
 fn release_builds_from_two_checkout_directories_are_identical() {
     if std::env::var("RELEASE_REPRODUCIBILITY").as_deref() != Ok("1") {
-        eprintln!(
-            "skipped: set RELEASE_REPRODUCIBILITY=1 to build the release binary in two directories"
-        );
+        skipped("set RELEASE_REPRODUCIBILITY=1 to build the release binary in two directories");
         return;
     }
     let work = tempfile::tempdir().unwrap();
