@@ -4,12 +4,15 @@
 CARGO ?= cargo
 TOOLS := .tools/venv/bin
 
-.PHONY: all build tools lint test testacc demo docs install release bench fuzz clean
+.PHONY: all build tools lint test testacc demo docs install release version bench fuzz clean
 
 all: build
 
+# The release binary, with build paths remapped (scripts/build-env.sh) so
+# that any checkout of a commit builds the same bytes.
 build:
-	$(CARGO) build --release --locked
+	bash -c 'root="$(CURDIR)"; . scripts/build-env.sh; exec $(CARGO) build --release --locked'
+
 
 tools:
 	scripts/install-tools.sh
@@ -41,12 +44,18 @@ docs:
 
 # Build the release binary and put it in Terraform's implied local mirror,
 # so `terraform init` finds terraform.local/clerk/clerk with no extra setup.
+# A different build of an installed version is refused; FORCE=1 replaces it.
 install:
-	scripts/install.sh
+	FORCE=$(or $(FORCE),0) scripts/install.sh
 
-# Registry-style artefacts in dist/: zips, SHA256SUMS and manifest.
+# Registry-style artefacts in dist/: zips, SHA256SUMS (signed with
+# GPG_FINGERPRINT set), manifest and the network mirror's JSON files.
 release:
 	scripts/release.sh
+
+# Set the version in Cargo.toml, Cargo.lock and CHANGELOG.md: make version V=1.2.3
+version:
+	scripts/version.sh "$(V)"
 
 # Start-up, memory, size and RPC latency, side by side with a Go provider.
 bench:

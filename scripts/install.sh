@@ -9,20 +9,33 @@
 # default this builds the release binary first (cargo build --release
 # --locked). --no-build installs an existing binary instead: $BINARY, by
 # default target/release/terraform-provider-clerk.
+#
+# Terraform links a working directory's provider to this file and locks
+# its checksum, so replacing it with a different build of the same version
+# breaks every directory that locked the old one, and re-locking records a
+# hash of a local build that no other machine reproduces. So a different
+# build of an already installed version is refused unless --force (or
+# FORCE=1) is given; reinstalling the same bytes is fine. While changing
+# the provider, use dev_overrides (README) instead of reinstalling.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 name="terraform-provider-clerk"
+# Where cargo puts what it builds (relative to the checkout, as cargo takes it).
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
 source_address="terraform.local/clerk/clerk"
 
 die() { echo "install.sh: $*" >&2; exit 1; }
 
 build=1
+force="${FORCE:-0}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) build=0 ;;
+    --force) force=1 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "install.sh: unknown argument: $1 (usage: scripts/install.sh [--no-build])" >&2; exit 2 ;;
+    *) echo "install.sh: unknown argument: $1 (usage: scripts/install.sh [--no-build] [--force])" >&2; exit 2 ;;
   esac
   shift
 done
@@ -48,12 +61,15 @@ esac
 
 if [ "$build" = 1 ]; then
   echo "==> cargo build --release --locked"
+  # shellcheck source=scripts/build-env.sh
+  . "$root/scripts/build-env.sh"
   (cd "$root" && cargo build --release --locked --bin "$name")
 fi
-binary="${BINARY:-$root/target/release/$name}"
+binary="${BINARY:-$target_dir/release/$name}"
 [ -f "$binary" ] || die "no binary at $binary (run without --no-build, or set BINARY)"
 
-reported="$("$binary" --version 2>/dev/null | head -n 1)" || reported=""
+reported="$("$binary" --version 2>/dev/null)" || reported=""
+reported="${reported%%$'\n'*}"
 case "$reported" in
   "$name $version "*) ;;
   *) die "$binary reports \"$reported\", expected $name $version" ;;
@@ -61,6 +77,17 @@ esac
 
 dir="$HOME/.terraform.d/plugins/$source_address/$version/${os}_${arch}"
 target="$dir/${name}_v$version"
+if [ -e "$target" ] && ! cmp -s "$binary" "$target"; then
+  if [ "$force" != 1 ]; then
+    die "a different build of $name $version is already installed at
+    $target
+Working directories that locked it would fail terraform init, and a lock
+file recorded from a local build matches no release. Keep it, use
+dev_overrides while developing (README), or replace it with --force
+(FORCE=1 make install) and re-lock the directories that used it."
+  fi
+  echo "==> --force: replacing the installed build of $name $version"
+fi
 mkdir -p "$dir"
 # Copy next to the target, then rename over it: a provider process that is
 # running from the old file keeps running, and no one sees a partial file.
@@ -86,7 +113,6 @@ Require it in a configuration, then run terraform init:
     }
   }
 
-A working directory that locked a different build of $version reports a
-checksum mismatch: delete the "$source_address" entry from its
-.terraform.lock.hcl and run terraform init again.
+Commit lock files that record the released artefacts' hashes (zh: from
+SHA256SUMS, see README), not the hash of a local build.
 EOF

@@ -4,17 +4,41 @@
 #
 #   terraform-provider-clerk_<version>_<os>_<arch>.zip   one per platform, holding
 #                                                        terraform-provider-clerk_v<version>
+#                                                        (.exe on Windows)
 #   terraform-provider-clerk_<version>_manifest.json     plugin protocol versions
-#   terraform-provider-clerk_<version>_SHA256SUMS        checksums of the files above
+#   terraform-provider-clerk_<version>_SHA256SUMS        checksums of every zip of
+#                                                        <version> in dist/ and the manifest
 #   terraform-provider-clerk_<version>_SHA256SUMS.sig    with GPG_FINGERPRINT set: a
 #                                                        detached signature, as registries require
+#   terraform-provider-clerk_<version>_signing_key.asc   and the ASCII-armoured public key
+#                                                        a private registry asks for
+#   terraform.local/clerk/clerk/index.json, <version>.json
+#                                                        the provider network mirror protocol:
+#                                                        publish dist/ on any static HTTPS host
 #
 # The version is the one in Cargo.toml. By default this builds the release
-# binary (cargo build --release --locked) for each Rust target in $TARGETS
+# binary (cargo build --release --locked, with build paths remapped so that
+# every checkout builds the same bytes) for each Rust target in $TARGETS
 # (default: the host; add others only if their toolchain and linker work
 # here). --no-build packages an existing binary instead: $BINARY (default
 # target/release/terraform-provider-clerk) for the host platform, or for
-# $PLATFORM (e.g. linux_arm64) if it was cross-built.
+# $PLATFORM (e.g. linux_arm64) if it was cross-built. Each binary must be an
+# executable of its platform's format and architecture.
+#
+# Zips of other platforms already in dist/ are kept, and SHA256SUMS covers
+# them all: per-platform builders each run this for their platform, then
+# one step gathers their zips into one dist/ and runs
+# `scripts/release.sh --combine`, which packages nothing and writes the
+# manifest, SHA256SUMS, signature and mirror files over all of them.
+# --clean first drops the zips of this version already in dist/.
+#
+# Signing: GPG_FINGERPRINT names the key (GNUPGHOME, if set, its keyring);
+# a key protected by a passphrase reads it from $GPG_PASSPHRASE, never from
+# a terminal. Terraform 0.13 to 1.x verify RSA signatures only, so other
+# keys (EdDSA, ECDSA, DSA) are refused before anything is built, as is a
+# key that cannot sign. Everything is written to a temporary directory
+# first and moved into dist/ only when all of it, signature included,
+# succeeded: a failed run leaves dist/ as it was.
 #
 # Zips are reproducible: fixed entry order, mode 0755, and timestamps from
 # $SOURCE_DATE_EPOCH (default: the last commit's time), so the same binary
@@ -24,17 +48,24 @@ set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 name="terraform-provider-clerk"
+# Where cargo puts what it builds (relative to the checkout, as cargo takes it).
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
 protocol="5.0"
 
 usage() {
   sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
-  echo "usage: scripts/release.sh [--no-build]"
+  echo "usage: scripts/release.sh [--no-build | --combine] [--clean]"
 }
 
 build=1
+combine=0
+clean=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) build=0 ;;
+    --combine) combine=1 build=0 ;;
+    --clean) clean=1 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "release.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -47,6 +78,46 @@ version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)"
 [ -n "$version" ] || die "no version in Cargo.toml"
 dist="${DIST:-$root/dist}"
 command -v python3 >/dev/null || die "python3 is needed to write the zips"
+tool() { python3 "$root/scripts/release.py" "$@"; }
+
+# --- Signing key: checked before any work, so a bad key costs no build.
+gpg_sign() { # output input
+  local args=(--batch --yes --local-user "$GPG_FINGERPRINT!" --detach-sign --output "$1")
+  if [ -n "${GPG_PASSPHRASE+set}" ]; then
+    # From a file descriptor, not the command line, which others can read.
+    gpg "${args[@]}" --pinentry-mode loopback --passphrase-fd 3 "$2" 3<<<"$GPG_PASSPHRASE"
+  else
+    # Never ask: a key without a cached passphrase fails instead.
+    gpg "${args[@]}" --pinentry-mode error "$2"
+  fi
+}
+if [ -n "${GPG_FINGERPRINT:-}" ]; then
+  command -v gpg >/dev/null || die "GPG_FINGERPRINT is set but gpg is not installed"
+  keys="$(gpg --batch --with-colons --fixed-list-mode --list-secret-keys "$GPG_FINGERPRINT" 2>/dev/null)" ||
+    die "no secret key $GPG_FINGERPRINT in the keyring${GNUPGHOME:+ $GNUPGHOME}"
+  # The key itself must be able to sign (it is used with "!": no subkey
+  # is picked instead), with an algorithm Terraform verifies: RSA (1, 3).
+  primary="$(printf '%s\n' "$keys" | awk -F: '$1 == "sec" { print $4 ":" $12; exit }')"
+  case "${primary%%:*}" in
+    1 | 3) ;;
+    22) die "key $GPG_FINGERPRINT is EdDSA; Terraform 0.13 to 1.x cannot verify EdDSA signatures: use an RSA key (gpg --quick-gen-key NAME rsa4096 sign)" ;;
+    *) die "key $GPG_FINGERPRINT uses OpenPGP algorithm ${primary%%:*}; Terraform verifies RSA signatures only: use an RSA key" ;;
+  esac
+  case "${primary#*:}" in
+    *s*) ;;
+    *) die "key $GPG_FINGERPRINT cannot sign" ;;
+  esac
+  probe="$(mktemp)"
+  trap 'rm -f "$probe" "$probe.sig"' EXIT
+  echo "signing check" >"$probe"
+  gpg_sign "$probe.sig" "$probe" 2>"$probe.err" || {
+    cat "$probe.err" >&2
+    rm -f "$probe.err"
+    die "gpg cannot sign with $GPG_FINGERPRINT (a key with a passphrase needs GPG_PASSPHRASE)"
+  }
+  rm -f "$probe" "$probe.sig" "$probe.err"
+  trap - EXIT
+fi
 
 # Terraform's name for the platform of a Rust target triple.
 platform_of() {
@@ -55,6 +126,8 @@ platform_of() {
     *-linux-*) os=linux ;;
     *-apple-darwin) os=darwin ;;
     *-freebsd) os=freebsd ;;
+    *-openbsd) os=openbsd ;;
+    *-windows-*) os=windows ;;
     *) return 1 ;;
   esac
   case "$1" in
@@ -67,41 +140,55 @@ platform_of() {
   echo "${os}_${arch}"
 }
 
-host="$(rustc -vV | sed -n 's/^host: //p')"
-[ -n "$host" ] || die "cannot tell the host target from rustc -vV"
+host="$(rustc -vV 2>/dev/null | sed -n 's/^host: //p')" || host=""
+if [ -z "$host" ]; then
+  [ "$build" = 0 ] || die "cannot tell the host target from rustc -vV"
+  host="$(uname -m)-unknown-$(uname -s | tr '[:upper:]' '[:lower:]')-"
+fi
+host_platform="$(platform_of "$host" || true)"
 
 # "platform binary" pairs to package.
 pairs=()
 if [ "$build" = 1 ]; then
   read -r -a targets <<<"${TARGETS:-$host}"
+  # shellcheck source=scripts/build-env.sh
+  . "$root/scripts/build-env.sh"
   for target in "${targets[@]}"; do
     platform="$(platform_of "$target")" || die "no Terraform platform for target $target"
+    exe=""
+    [ "${platform%%_*}" = windows ] && exe=".exe"
     if [ "$target" = "$host" ]; then
       echo "==> cargo build --release --locked ($target)"
       (cd "$root" && cargo build --release --locked --bin "$name")
-      binary="$root/target/release/$name"
+      binary="$target_dir/release/$name$exe"
     else
       if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx "$target"; then
         die "Rust target $target is not installed (rustup target add $target)"
       fi
       echo "==> cargo build --release --locked --target $target"
       (cd "$root" && cargo build --release --locked --bin "$name" --target "$target")
-      binary="$root/target/$target/release/$name"
+      binary="$target_dir/$target/release/$name$exe"
     fi
     pairs+=("$platform" "$binary")
   done
-else
-  binary="${BINARY:-$root/target/release/$name}"
+elif [ "$combine" = 0 ]; then
+  platform="${PLATFORM:-$host_platform}"
+  [ -n "$platform" ] || die "no Terraform platform for host $host: set PLATFORM"
+  exe=""
+  [ "${platform%%_*}" = windows ] && exe=".exe"
+  binary="${BINARY:-$target_dir/release/$name$exe}"
   [ -f "$binary" ] || die "no binary at $binary (build it, or set BINARY)"
-  platform="${PLATFORM:-$(platform_of "$host")}" || die "no Terraform platform for host $host"
   pairs+=("$platform" "$binary")
 fi
 
-# A binary that runs here must be the version being released.
 for ((i = 0; i < ${#pairs[@]}; i += 2)); do
   platform="${pairs[i]}" binary="${pairs[i + 1]}"
-  if [ "$platform" = "$(platform_of "$host")" ]; then
-    reported="$("$binary" --version 2>/dev/null | head -n 1)" || reported=""
+  # The right kind of executable for the platform it is packaged for...
+  tool check "$binary" "$platform" || exit 1
+  # ...and one that runs here must be the version being released.
+  if [ "$platform" = "$host_platform" ]; then
+    reported="$("$binary" --version 2>/dev/null)" || reported=""
+    reported="${reported%%$'\n'*}"
     case "$reported" in
       "$name $version "*"protocol ${protocol%%.*}"*) ;;
       *) die "$binary reports \"$reported\", expected $name $version (plugin protocol ${protocol%%.*})" ;;
@@ -111,62 +198,46 @@ done
 
 epoch="${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 315532800)}"
 
-mkdir -p "$dist"
-# Start from a clean set for this version, so SHA256SUMS lists exactly the
-# artefacts of this run.
-rm -f "$dist/${name}_${version}_"*
+# Work in a sibling of dist/ (same file system, so the final moves are
+# renames) and touch dist/ only once everything is written.
+mkdir -p "$(dirname "$dist")"
+stage="$(mktemp -d "$(dirname "$dist")/.$(basename "$dist").XXXXXX")"
+trap 'rm -rf "$stage"' EXIT
+mirror_dir="terraform.local/clerk/clerk"
+mkdir -p "$stage/$mirror_dir"
+if [ -d "$dist" ]; then
+  if [ "$clean" = 0 ]; then
+    for zip in "$dist/${name}_${version}_"*.zip; do
+      [ -f "$zip" ] && cp -p "$zip" "$stage/"
+    done
+  fi
+  # The mirror's index lists the other versions published here too.
+  for other in "$dist/$mirror_dir/"*.json; do
+    [ -f "$other" ] && cp -p "$other" "$stage/$mirror_dir/"
+  done
+fi
+rm -f "$stage/$mirror_dir/$version.json"
 
-python3 - "$dist" "$name" "$version" "$protocol" "$epoch" "${pairs[@]}" <<'PY'
-import hashlib
-import os
-import shutil
-import sys
-import time
-import zipfile
+tool package "$stage" "$name" "$version" "$protocol" "$epoch" "${pairs[@]}"
 
-dist, name, version, protocol, epoch = sys.argv[1:6]
-pairs = sys.argv[6:]
-# Zip timestamps are local DOS times from 1980 on; use UTC for stability.
-stamp = max(int(epoch), 315532800)
-date_time = time.gmtime(stamp)[:6]
-
-written = []
-for platform, binary in zip(pairs[0::2], pairs[1::2]):
-    archive = f"{name}_{version}_{platform}.zip"
-    entry = f"{name}_v{version}"
-    info = zipfile.ZipInfo(entry, date_time=date_time)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.create_system = 3  # Unix, so the mode below is honoured
-    info.external_attr = (0o100755 & 0xFFFF) << 16
-    path = os.path.join(dist, archive)
-    with zipfile.ZipFile(path, "w") as zf, open(binary, "rb") as src:
-        with zf.open(info, "w") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-    written.append(archive)
-
-manifest = f"{name}_{version}_manifest.json"
-with open(os.path.join(dist, manifest), "w") as f:
-    f.write('{"version":1,"metadata":{"protocol_versions":["%s"]}}\n' % protocol)
-written.append(manifest)
-
-sums = []
-for filename in sorted(written):
-    digest = hashlib.sha256()
-    with open(os.path.join(dist, filename), "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    sums.append(f"{digest.hexdigest()}  {filename}\n")
-with open(os.path.join(dist, f"{name}_{version}_SHA256SUMS"), "w") as f:
-    f.writelines(sums)
-PY
-
-sums="$dist/${name}_${version}_SHA256SUMS"
+sums="${name}_${version}_SHA256SUMS"
+key="${name}_${version}_signing_key.asc"
 if [ -n "${GPG_FINGERPRINT:-}" ]; then
-  gpg --batch --yes --local-user "$GPG_FINGERPRINT" --detach-sign \
-    --output "$sums.sig" "$sums"
+  gpg_sign "$stage/$sums.sig" "$stage/$sums" || die "signing failed; $dist is unchanged"
+  gpg --batch --armor --export "$GPG_FINGERPRINT" >"$stage/$key" || die "exporting the public key failed; $dist is unchanged"
+  grep -q "BEGIN PGP PUBLIC KEY BLOCK" "$stage/$key" || die "gpg exported no public key for $GPG_FINGERPRINT; $dist is unchanged"
 fi
 
+# Move into place: first drop what this run replaces (every file of this
+# version, so no signature of an older SHA256SUMS survives), then rename.
+mkdir -p "$dist/$mirror_dir"
+rm -f "$dist/${name}_${version}_"*
+(cd "$stage" && find . -type f) | while read -r file; do
+  mv -f "$stage/$file" "$dist/$file"
+done
+
 echo "==> $name $version in $dist"
-cat "$sums"
-[ -f "$sums.sig" ] && echo "signed: $(basename "$sums.sig")"
+cat "$dist/$sums"
+[ -f "$dist/$sums.sig" ] && echo "signed: $sums.sig, public key: $key"
+echo "network mirror: $mirror_dir/index.json, $mirror_dir/$version.json"
 exit 0

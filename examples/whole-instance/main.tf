@@ -5,7 +5,7 @@ terraform {
   required_providers {
     clerk = {
       source  = "terraform.local/clerk/clerk"
-      version = ">= 0.1.0"
+      version = "~> 0.1.0"
     }
   }
 }
