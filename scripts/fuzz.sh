@@ -33,7 +33,7 @@ fi
 # on a stable toolchain RUSTC_BOOTSTRAP=1 allows them.
 export RUSTC_BOOTSTRAP=1
 if ! cargo fuzz --version >/dev/null 2>&1; then
-  echo "installing cargo-fuzz from crates.io" >&2
+  echo "installing cargo-fuzz with cargo install" >&2
   cargo install cargo-fuzz --locked
 fi
 
