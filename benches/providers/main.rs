@@ -415,7 +415,7 @@ fn ours_installed(options: &Options) -> Installed {
 fn scaling_plans(setup: &Setup) -> Result<Vec<scaling::Outcome>, String> {
     let options = setup.options;
     println!(
-        "reads that scale: plans of examples/whole-instance, {} ms per request ...",
+        "reads that scale: plans of examples/whole-instance and 300 allow-list identifiers, {} ms per request ...",
         scaling::LATENCY_MS
     );
     let emulator = Emulator::start(&options.emulator)?;
@@ -427,7 +427,8 @@ fn scaling_plans(setup: &Setup) -> Result<Vec<scaling::Outcome>, String> {
     let bench = Bench::new(&options.terraform, &options.out, env);
     let ours = ours_installed(options);
     let mirror = bench.mirror("mirror-scaling", &[&ours], false)?;
-    let scenarios = scaling::whole_instance_scenarios(Path::new(env!("CARGO_MANIFEST_DIR")))?;
+    let mut scenarios = scaling::whole_instance_scenarios(Path::new(env!("CARGO_MANIFEST_DIR")))?;
+    scenarios.push(scaling::allowlist_scenario(300));
     let addr = emulator.url.trim_start_matches("http://").to_string();
     scaling::run(&bench, &mirror, &addr, &scenarios, 3)
 }

@@ -1,6 +1,6 @@
 //! Reads that scale: `terraform plan` of configurations that manage many
 //! objects at once (`examples/whole-instance`, with drift detection off and
-//! on), against clerk-emulator answering every request 50 ms late, as a
+//! on, and 300 allow-list identifiers), against clerk-emulator answering every request 50 ms late, as a
 //! distant Clerk would.
 //!
 //! For each configuration: the requests one plan sends (all of them, and
@@ -150,6 +150,24 @@ pub fn whole_instance_scenarios(repo: &Path) -> Result<Vec<Scenario>, String> {
             chain: 2,
         },
     ])
+}
+
+/// `count` allow-list identifiers, each its own resource: refreshing them
+/// should cost a shared, paged listing, not one request per identifier.
+pub fn allowlist_scenario(count: usize) -> Scenario {
+    let mut config = String::from(
+        "terraform {\n  required_providers {\n    clerk = {\n      source = \"terraform.local/clerk/clerk\"\n    }\n  }\n}\n\nprovider \"clerk\" {}\n",
+    );
+    for i in 0..count {
+        config.push_str(&format!(
+            "\nresource \"clerk_allowlist_identifier\" \"partner_{i}\" {{\n  identifier = \"partner-{i}@example.com\"\n}}\n"
+        ));
+    }
+    Scenario {
+        name: format!("allowlist-{count}"),
+        config,
+        chain: 2,
+    }
 }
 
 impl Outcome {
