@@ -304,6 +304,25 @@ impl Backend for Recorder {
 }
 
 #[test]
+fn an_object_already_gone_is_not_a_problem() {
+    let prefix = run_prefix(1_700_000_000, 7);
+    let mut session = Session::new(prefix.clone(), Snapshot::default());
+    session.created(Created {
+        collection: "/redirect_urls".into(),
+        id: "ru_1".into(),
+        name: object_name(&prefix, "gone"),
+    });
+    let mut backend = Recorder {
+        refuse: Some("/redirect_urls/ru_1".into()),
+        ..Recorder::default()
+    };
+    let report = session.finish(&mut backend);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(report.deleted, ["/redirect_urls/ru_1 (already gone)"]);
+    assert!(!is_not_found("DELETE /v1/x: 500 Internal"));
+}
+
+#[test]
 fn a_failed_scenario_still_restores_and_cleans_up_once() {
     let snapshot = Snapshot::take(&[&INSTANCE_SETTINGS, &INSTANCE_RESTRICTIONS], &sources());
     let prefix = run_prefix(1_790_000_000, 1);

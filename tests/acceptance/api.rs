@@ -162,13 +162,9 @@ impl Http {
     }
 }
 
-impl Backend for Http {
-    fn patch(&mut self, path: &str, body: &Map<String, Json>) -> Result<(), String> {
-        self.patch_json(path, &Json::Object(body.clone()))
-            .map(|_| ())
-    }
-
-    fn delete(&mut self, path: &str) -> Result<(), String> {
+impl Http {
+    /// `DELETE /v1{path}`.
+    pub fn delete_path(&self, path: &str) -> Result<(), String> {
         self.send(
             reqwest::Method::DELETE,
             &format!("{}{path}", self.base),
@@ -176,5 +172,16 @@ impl Backend for Http {
             None,
         )
         .map(|_| ())
+    }
+}
+
+impl Backend for Http {
+    fn patch(&mut self, path: &str, body: &Map<String, Json>) -> Result<(), String> {
+        self.patch_json(path, &Json::Object(body.clone()))
+            .map(|_| ())
+    }
+
+    fn delete(&mut self, path: &str) -> Result<(), String> {
+        self.delete_path(path)
     }
 }

@@ -743,7 +743,12 @@ fn run(mode: Mode, dry: bool, filters: &[&String]) -> Result<bool, String> {
                 now.join(", ")
             );
         }
-        println!("  create no objects (no resource with a run-prefixed name yet)");
+        for case in scenarios::COLLECTIONS {
+            println!(
+                "  {}: create, delete out of band and create again, delete at the end",
+                case.describe()
+            );
+        }
         for scenario in groups.iter().flatten() {
             let note = match (live, scenario.emulator_only) {
                 (true, Some(why)) => format!("  (skipped: emulator only, {why})"),

@@ -302,6 +302,11 @@ pub fn cleanup_plan(prefix: &str, created: &BTreeSet<Created>) -> (Vec<String>, 
     (deletes, refused)
 }
 
+/// Whether a Backend API error says the object does not exist (404).
+pub fn is_not_found(error: &str) -> bool {
+    error.starts_with("404 ") || error.contains(": 404 ")
+}
+
 /// The Backend API calls [`Session::finish`] needs.
 pub trait Backend {
     fn patch(&mut self, path: &str, body: &Map<String, Json>) -> Result<(), String>;
@@ -366,6 +371,9 @@ impl Session {
         for path in deletes {
             match backend.delete(&path) {
                 Ok(()) => report.deleted.push(path),
+                // Destroyed by its scenario, or deleted out of band and
+                // created again under a new id: nothing left to do.
+                Err(e) if is_not_found(&e) => report.deleted.push(format!("{path} (already gone)")),
                 Err(e) => report.problems.push(format!("DELETE /v1{path}: {e}")),
             }
         }

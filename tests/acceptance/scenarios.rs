@@ -156,10 +156,237 @@ impl SingletonCase {
     }
 }
 
+/// One collection resource: each scenario group creates one object, named
+/// with the run's prefix so that the end of the run deletes it, and only it.
+pub struct CollectionCase {
+    pub type_name: &'static str,
+    /// The Backend API collection, e.g. `/redirect_urls`.
+    pub collection: &'static str,
+    /// The attribute that names the object, which import also accepts.
+    pub key: &'static str,
+    /// The attribute's value for an object named `name`.
+    pub value: fn(&str) -> String,
+    /// How to look one object up: `GET <collection>/<id>` when Clerk has
+    /// it, else the listing with this query.
+    pub by_id: bool,
+    pub list_query: &'static str,
+}
+
+/// Every collection resource and how to name an object of it.
+pub static COLLECTIONS: &[CollectionCase] = &[
+    CollectionCase {
+        type_name: "clerk_redirect_url",
+        collection: "/redirect_urls",
+        key: "url",
+        value: |name| format!("https://{name}.example.com/callback"),
+        by_id: true,
+        list_query: "",
+    },
+    CollectionCase {
+        type_name: "clerk_allowlist_identifier",
+        collection: "/allowlist_identifiers",
+        key: "identifier",
+        value: |name| format!("{name}@example.com"),
+        by_id: false,
+        list_query: "?limit=500",
+    },
+    CollectionCase {
+        type_name: "clerk_blocklist_identifier",
+        collection: "/blocklist_identifiers",
+        key: "identifier",
+        value: |name| format!("{name}@example.com"),
+        by_id: false,
+        list_query: "",
+    },
+];
+
 /// Every scenario in groups, one per resource: a group runs in order, in
 /// its own Terraform working directories, and groups run side by side.
 pub fn groups() -> Vec<Vec<Scenario>> {
-    SINGLETONS.iter().map(singleton).collect()
+    SINGLETONS
+        .iter()
+        .map(singleton)
+        .chain(COLLECTIONS.iter().map(collection))
+        .collect()
+}
+
+/// The scenarios of one collection resource, in one working directory:
+/// create, an object deleted out of band is created again, import by the
+/// natural key, destroy deletes.
+fn collection(case: &'static CollectionCase) -> Vec<Scenario> {
+    let t = case.type_name;
+    vec![
+        scenario(format!("{t}/create"), None, move |acc| {
+            collection_create(acc, case)
+        }),
+        scenario(format!("{t}/deleted_out_of_band"), None, move |acc| {
+            collection_recreate(acc, case)
+        }),
+        scenario(format!("{t}/import"), None, move |acc| {
+            collection_import(acc, case)
+        }),
+        scenario(format!("{t}/destroy"), None, move |acc| {
+            collection_destroy(acc, case)
+        }),
+    ]
+}
+
+impl CollectionCase {
+    fn address(&self) -> String {
+        format!("{}.this", self.type_name)
+    }
+
+    fn config(&self, value: &str) -> String {
+        format!(
+            "provider \"clerk\" {{}}\n\nresource \"{}\" \"this\" {{\n  {} = \"{value}\"\n}}\n",
+            self.type_name, self.key
+        )
+    }
+
+    /// What a scenario writes, for the dry run.
+    pub fn describe(&self) -> String {
+        format!(
+            "POST/DELETE /v1{} one object named with the run prefix",
+            self.collection
+        )
+    }
+}
+
+/// The object's id in state, registered for deletion at the end.
+fn register(acc: &mut Acc, case: &'static CollectionCase, name: &str) -> Result<String, Fail> {
+    let id = acc.state_values(case.type_name, &case.address())?["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if id.is_empty() {
+        return Err(Fail::Failed("state holds no object id".into()));
+    }
+    acc.created(case.collection, &id, name);
+    Ok(id)
+}
+
+fn collection_create(acc: &mut Acc, case: &'static CollectionCase) -> Step {
+    let t = case.type_name;
+    let name = acc.object_name(t.trim_start_matches("clerk_").replace('_', "-").as_str());
+    let value = (case.value)(&name);
+    acc.new_workspace(t, &case.config(&value))?;
+    if let Err(fail) = acc.apply(t) {
+        // A list the instance's Clerk plan does not include.
+        return match fail {
+            Fail::Failed(why) if why.contains("HTTP 402") => {
+                acc.drop_workspace(t);
+                Err(Fail::Skipped(
+                    "the instance's Clerk plan does not include it".into(),
+                ))
+            }
+            other => Err(other),
+        };
+    }
+    let id = register(acc, case, &name)?;
+    if !exists(acc, case, &id)? {
+        return Err(Fail::Failed(format!("{id} is not in Clerk after apply")));
+    }
+    acc.plan_is_empty(t)?;
+    acc.applied
+        .insert(t, vec![("name", json!(name)), (case.key, json!(value))]);
+    Ok(())
+}
+
+/// Whether Clerk has the object `id`, asked with GETs only.
+fn exists(acc: &Acc, case: &CollectionCase, id: &str) -> Result<bool, Fail> {
+    if case.by_id {
+        return match acc.http.get(&format!("{}/{id}", case.collection)) {
+            Ok(_) => Ok(true),
+            Err(why) if why.contains(": 404") => Ok(false),
+            Err(why) => Err(Fail::Failed(why)),
+        };
+    }
+    let listing = acc
+        .http
+        .get(&format!("{}{}", case.collection, case.list_query))
+        .map_err(Fail::Failed)?;
+    let items = listing
+        .as_array()
+        .or_else(|| listing["data"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    Ok(items.iter().any(|item| item["id"] == id))
+}
+
+fn remembered(acc: &Acc, t: &str, what: &str) -> Result<String, Fail> {
+    acc.applied
+        .get(t)
+        .and_then(|values| values.iter().find(|(k, _)| *k == what))
+        .and_then(|(_, v)| v.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| Fail::Skipped(format!("{t} was not created by an earlier scenario")))
+}
+
+fn collection_recreate(acc: &mut Acc, case: &'static CollectionCase) -> Step {
+    let t = case.type_name;
+    acc.workspace(t)?;
+    let name = remembered(acc, t, "name")?;
+    let id = acc.state_values(t, &case.address())?["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    // As a dashboard user would: through the Backend API, same key.
+    acc.http
+        .delete_path(&format!("{}/{id}", case.collection))
+        .map_err(Fail::Failed)?;
+    let (code, plan) = acc.workspace(t)?.plan_exit_code();
+    if code != 2 || !plan.flat().contains("will be created") {
+        return Err(Fail::Failed(format!(
+            "expected the plan to create the deleted object again (exit code 2), got {code}:\n{}",
+            plan.combined()
+        )));
+    }
+    acc.apply(t)?;
+    let new_id = register(acc, case, &name)?;
+    if new_id == id {
+        return Err(Fail::Failed(format!("the object kept its deleted id {id}")));
+    }
+    acc.plan_is_empty(t)
+}
+
+fn collection_import(acc: &mut Acc, case: &'static CollectionCase) -> Step {
+    let t = case.type_name;
+    acc.workspace(t)?;
+    let value = remembered(acc, t, case.key)?;
+    let address = case.address();
+    let id = acc.state_values(t, &address)?["id"].clone();
+    acc.terraform(t, &["state", "rm", &address])?;
+    acc.terraform(
+        t,
+        &["import", "-input=false", "-no-color", &address, &value],
+    )?;
+    let imported = acc.state_values(t, &address)?;
+    if imported["id"] != id {
+        return Err(Fail::Failed(format!(
+            "import by {value:?} found {}, expected {id}",
+            imported["id"]
+        )));
+    }
+    acc.plan_is_empty(t)
+}
+
+fn collection_destroy(acc: &mut Acc, case: &'static CollectionCase) -> Step {
+    let t = case.type_name;
+    acc.workspace(t)?;
+    let id = acc.state_values(t, &case.address())?["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    acc.terraform(
+        t,
+        &["destroy", "-auto-approve", "-input=false", "-no-color"],
+    )?;
+    let still_there = exists(acc, case, &id)?;
+    acc.drop_workspace(t);
+    if still_there {
+        return Err(Fail::Failed(format!("{id} still exists after destroy")));
+    }
+    Ok(())
 }
 
 fn scenario(
