@@ -329,4 +329,17 @@ fn signing_key_stays_secret() {
     let template = &stored(&emulator)[0];
     assert_eq!(template["custom_signing_key"], true);
     assert_eq!(template["signing_algorithm"], "HS256");
+
+    // A new algorithm goes with the key, as Clerk wants.
+    config(&ws, &custom.replace("HS256", "HS384"));
+    emulator.clear_requests();
+    ws.apply().assert_ok();
+    let patch = writes(&emulator);
+    assert_eq!(patch.len(), 1, "{patch:?}");
+    let body = &patch[0].2;
+    assert_eq!(body["signing_algorithm"], "HS384");
+    assert!(body["signing_key"].is_string(), "{body}");
+    assert!(body.get("custom_signing_key").is_none(), "{body}");
+    assert_eq!(stored(&emulator)[0]["signing_algorithm"], "HS384");
+    ws.assert_no_changes();
 }

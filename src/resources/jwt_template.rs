@@ -57,7 +57,8 @@ pub static JWT_TEMPLATE: Collection = Collection {
             "The algorithm of the custom signing key, e.g. `HS256` or `RS256`. Set it only with \
              `custom_signing_key = true`; otherwise Clerk reports the instance key's algorithm.",
         )
-        .reset_by("custom_signing_key"),
+        .reset_by("custom_signing_key")
+        .sent_with("signing_key"),
         Field::optional(
             "signing_key",
             Kind::String,

@@ -101,6 +101,8 @@ pub struct Field {
     /// An `OptionalComputed` attribute left unconfigured becomes unknown
     /// when this attribute changes, since Clerk may then change it too.
     pub reset_by: Option<&'static str>,
+    /// Clerk wants this other attribute in an update that sends this one.
+    pub sent_with: Option<&'static str>,
 }
 
 impl Field {
@@ -118,6 +120,7 @@ impl Field {
             validate: None,
             required_when: None,
             reset_by: None,
+            sent_with: None,
         }
     }
 
@@ -177,6 +180,11 @@ impl Field {
 
     pub const fn required_when(mut self, flag: &'static str) -> Field {
         self.required_when = Some(flag);
+        self
+    }
+
+    pub const fn sent_with(mut self, other: &'static str) -> Field {
+        self.sent_with = Some(other);
         self
     }
 
@@ -325,6 +333,24 @@ pub fn update_body(
     }
     if !changed {
         body.clear();
+    }
+    let companions: Vec<&str> = fields
+        .iter()
+        .filter(|f| body.contains_key(f.name))
+        .filter_map(|f| f.sent_with)
+        .collect();
+    for other in companions {
+        let kind = fields
+            .iter()
+            .find(|f| f.name == other)
+            .map_or(Kind::String, |f| f.kind);
+        if !body.contains_key(other) {
+            if let Some(json) = to_json(kind, &attr(planned, other))
+                .map_err(|problem| format!("{other}: {problem}"))?
+            {
+                body.insert(other.to_string(), json);
+            }
+        }
     }
     Ok(body)
 }

@@ -273,7 +273,9 @@ static JSON_FIELDS: &[Field] = &[
     Field::required("claims", Kind::JsonObject, "c").always_sent(),
     Field::optional_computed("lifetime", Kind::Int, "l"),
     Field::optional_computed("custom", Kind::Bool, "f"),
-    Field::optional_computed("algorithm", Kind::String, "a").reset_by("custom"),
+    Field::optional_computed("algorithm", Kind::String, "a")
+        .reset_by("custom")
+        .sent_with("key"),
     Field::optional("key", Kind::String, "k")
         .write_only()
         .sensitive()
@@ -380,6 +382,25 @@ fn an_update_sends_always_sent_fields_and_the_changed_ones() {
     assert_eq!(
         serde_json::Value::Object(body),
         json!({"name": "t", "claims": {"a": 1, "b": {"c": [1, 2]}}, "lifetime": 3600})
+    );
+}
+
+#[test]
+fn a_field_brings_the_one_clerk_wants_with_it() {
+    let mut prior = json_prior();
+    if let Value::Object(map) = &mut prior {
+        map.insert("custom".into(), Value::Bool(true));
+        map.insert("algorithm".into(), s("HS256"));
+        map.insert("key".into(), s("k"));
+    }
+    let mut planned = prior.clone();
+    if let Value::Object(map) = &mut planned {
+        map.insert("algorithm".into(), s("HS384"));
+    }
+    let body = model::update_body(JSON_FIELDS, &prior, &planned).unwrap();
+    assert_eq!(
+        serde_json::Value::Object(body),
+        json!({"name": "t", "claims": {"a": 1, "b": {"c": [1, 2]}}, "algorithm": "HS384", "key": "k"})
     );
 }
 
