@@ -238,6 +238,7 @@ const EXAMPLES: &[&str] = &[
     "resources/clerk_instance_protect",
     "resources/clerk_instance_restrictions",
     "resources/clerk_instance_settings",
+    "resources/clerk_jwt_template",
     "resources/clerk_oauth_application_settings",
     "resources/clerk_organization_settings",
     "resources/clerk_redirect_url",
@@ -512,6 +513,11 @@ fn allowlist_identifier_example_applies_and_imports_by_id_and_identifier() {
 #[test]
 fn blocklist_identifier_example_applies_and_imports_by_id_and_identifier() {
     check_example("resources/clerk_blocklist_identifier");
+}
+
+#[test]
+fn jwt_template_example_applies_and_imports_by_id_and_name() {
+    check_example("resources/clerk_jwt_template");
 }
 
 #[test]

@@ -249,16 +249,14 @@ impl Client {
         let bytes = serde_json::to_vec(body)
             .map_err(|e| ApiError::Config(format!("the request body could not be encoded: {e}")))?;
         let call = self.bapi_call(Method::PATCH, path, Some(bytes))?;
-        if let Some(b) = &call.body {
-            self.log_trace(
-                "Clerk API request body",
-                &[
-                    ("method", &call.method),
-                    ("path", &call.path),
-                    ("body", &String::from_utf8_lossy(b)),
-                ],
-            );
-        }
+        self.log_trace(
+            "Clerk API request body",
+            &[
+                ("method", &call.method),
+                ("path", &call.path),
+                ("body", &loggable_body(body)),
+            ],
+        );
         let tried = call.tried();
         self.run(call)
             .await
@@ -294,13 +292,13 @@ impl Client {
             None => None,
         };
         let call = self.bapi_call(method, path, bytes)?;
-        if let Some(b) = &call.body {
+        if let Some(body) = body {
             self.log_trace(
                 "Clerk API request body",
                 &[
                     ("method", &call.method),
                     ("path", &call.path),
-                    ("body", &String::from_utf8_lossy(b)),
+                    ("body", &loggable_body(body)),
                 ],
             );
         }
@@ -758,6 +756,32 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
+/// Request fields that carry secrets of their own (a JWT template's
+/// `signing_key`): logged as `[redacted]`, at any depth.
+const SECRET_FIELDS: &[&str] = &["signing_key"];
+
+/// A request body as it may be logged: secret fields redacted.
+fn loggable_body(body: &Map<String, Value>) -> String {
+    fn scrub(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                for (name, field) in map.iter_mut() {
+                    if SECRET_FIELDS.contains(&name.as_str()) && !field.is_null() {
+                        *field = Value::String("[redacted]".to_string());
+                    } else {
+                        scrub(field);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(scrub),
+            _ => {}
+        }
+    }
+    let mut copy = Value::Object(body.clone());
+    scrub(&mut copy);
+    copy.to_string()
+}
+
 const REDACTED: &[u8] = b"[redacted]";
 
 /// Replaces every occurrence of the key in `body`, in case a proxy or a
@@ -796,6 +820,20 @@ fn redact_str(text: &str, key: &SecretKey) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logged_bodies_hide_secret_fields() {
+        let body = serde_json::json!({
+            "name": "t",
+            "signing_key": "hs-secret-value",
+            "nested": [{"signing_key": "other-secret"}],
+            "claims": {"signing_key_hint": "kept"},
+        });
+        let logged = loggable_body(body.as_object().unwrap());
+        assert!(!logged.contains("secret-value") && !logged.contains("other-secret"));
+        assert!(logged.contains("[redacted]") && logged.contains("\"kept\""));
+        assert!(logged.contains("\"name\":\"t\""));
+    }
 
     #[test]
     fn redact_replaces_every_occurrence() {

@@ -17,6 +17,7 @@ pub mod instance_communication;
 pub mod instance_protect;
 pub mod instance_restrictions;
 pub mod instance_settings;
+pub mod jwt_template;
 pub mod oauth_application_settings;
 pub mod organization_settings;
 mod readback;
@@ -81,6 +82,7 @@ pub static RESOURCES: &[&dyn Resource] = &[
     &redirect_url::REDIRECT_URL,
     &allowlist_identifier::ALLOWLIST_IDENTIFIER,
     &blocklist_identifier::BLOCKLIST_IDENTIFIER,
+    &jwt_template::JWT_TEMPLATE,
     &instance_protect::INSTANCE_PROTECT,
     &instance_communication::INSTANCE_COMMUNICATION,
     &oauth_application_settings::OAUTH_APPLICATION_SETTINGS,

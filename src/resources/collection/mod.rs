@@ -180,6 +180,41 @@ impl Collection {
     pub fn validate_config(&self, config: &Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
         for field in self.fields {
+            if let Some(flag) = field.required_when {
+                let on = config.get(flag).and_then(Value::as_bool) == Some(true);
+                if on && config.get(field.name).is_none_or(Value::is_null) {
+                    diags.push(
+                        Diagnostic::error(
+                            format!("Missing {}", field.name),
+                            format!("`{}` is required when `{flag}` is `true`.", field.name),
+                        )
+                        .at(AttributePath::root(field.name)),
+                    );
+                }
+            }
+            if field.kind == model::Kind::Int {
+                if let Some(Value::Number(n)) = config.get(field.name).map(Value::without_dynamic) {
+                    if n.as_i64().is_none() {
+                        diags.push(
+                            Diagnostic::error(
+                                format!("Invalid {}", field.name),
+                                "The value must be a whole number.",
+                            )
+                            .at(AttributePath::root(field.name)),
+                        );
+                    }
+                }
+            }
+            if field.kind == model::Kind::JsonObject {
+                if let Some(text) = config.get(field.name).and_then(Value::as_str) {
+                    if let Err(problem) = model::parse_json_object(text) {
+                        diags.push(
+                            Diagnostic::error(format!("Invalid {}", field.name), problem)
+                                .at(AttributePath::root(field.name)),
+                        );
+                    }
+                }
+            }
             let (Some(check), Some(text)) = (
                 field.validate,
                 config.get(field.name).and_then(Value::as_str),
@@ -544,6 +579,9 @@ impl Resource for Collection {
                 Role::Required => Attribute::required(field.name, ty, &description),
                 Role::Optional => Attribute::optional(field.name, ty, &description),
                 Role::Computed => Attribute::computed(field.name, ty, &description),
+                Role::OptionalComputed => {
+                    Attribute::optional_computed(field.name, ty, &description)
+                }
             };
             if field.sensitive {
                 attribute = attribute.sensitive();

@@ -13,14 +13,53 @@ use crate::value::{Type, Value};
 pub enum Kind {
     String,
     Bool,
+    /// A whole number.
+    Int,
+    /// A JSON object held as a string: Clerk gets and answers the object,
+    /// and two texts of the same object (formatting, key order) are equal.
+    JsonObject,
 }
 
 impl Kind {
     pub fn value_type(self) -> Type {
         match self {
-            Kind::String => Type::String,
+            Kind::String | Kind::JsonObject => Type::String,
             Kind::Bool => Type::Bool,
+            Kind::Int => Type::Number,
         }
+    }
+}
+
+/// The object a `JsonObject` text holds; `Err` says why it is not one.
+pub fn parse_json_object(text: &str) -> Result<Map<String, Json>, String> {
+    match serde_json::from_str::<Json>(text) {
+        Ok(Json::Object(map)) => Ok(map),
+        Ok(other) => Err(format!(
+            "The value must be a JSON object (`{{...}}`), not {}.",
+            match other {
+                Json::Null => "null",
+                Json::Bool(_) => "a boolean",
+                Json::Number(_) => "a number",
+                Json::String(_) => "a string",
+                Json::Array(_) => "an array",
+                Json::Object(_) => "an object",
+            }
+        )),
+        Err(error) => Err(format!("The value is not valid JSON: {error}.")),
+    }
+}
+
+/// Whether two values of a `kind` attribute mean the same: equal, or, for a
+/// JSON object, two texts of the same object.
+pub fn same(kind: Kind, a: &Value, b: &Value) -> bool {
+    if a == b {
+        return true;
+    }
+    match (kind, a.as_str(), b.as_str()) {
+        (Kind::JsonObject, Some(a), Some(b)) => {
+            matches!((parse_json_object(a), parse_json_object(b)), (Ok(a), Ok(b)) if a == b)
+        }
+        _ => false,
     }
 }
 
@@ -31,6 +70,8 @@ pub enum Role {
     Optional,
     /// Set by Clerk only.
     Computed,
+    /// Configurable; when not configured, Clerk's value (kept unchanged).
+    OptionalComputed,
 }
 
 /// Checks a known configured string; `Err` says what is wrong.
@@ -54,6 +95,14 @@ pub struct Field {
     /// Clerk requires it in every update body, changed or not.
     pub always_sent: bool,
     pub validate: Option<Check>,
+    /// The Bool attribute whose `true` makes this one required (checked at
+    /// plan).
+    pub required_when: Option<&'static str>,
+    /// An `OptionalComputed` attribute left unconfigured becomes unknown
+    /// when this attribute changes, since Clerk may then change it too.
+    pub reset_by: Option<&'static str>,
+    /// Clerk wants this other attribute in an update that sends this one.
+    pub sent_with: Option<&'static str>,
 }
 
 impl Field {
@@ -69,6 +118,9 @@ impl Field {
             sensitive: false,
             always_sent: false,
             validate: None,
+            required_when: None,
+            reset_by: None,
+            sent_with: None,
         }
     }
 
@@ -78,6 +130,14 @@ impl Field {
 
     pub const fn optional(name: &'static str, kind: Kind, description: &'static str) -> Field {
         Field::new(name, kind, Role::Optional, description)
+    }
+
+    pub const fn optional_computed(
+        name: &'static str,
+        kind: Kind,
+        description: &'static str,
+    ) -> Field {
+        Field::new(name, kind, Role::OptionalComputed, description)
     }
 
     pub const fn computed(name: &'static str, kind: Kind, description: &'static str) -> Field {
@@ -111,6 +171,28 @@ impl Field {
         self
     }
 
+    /// Sent when set or changed, never read back (Clerk does not answer
+    /// it): state keeps what was configured.
+    pub const fn write_only(mut self) -> Field {
+        self.write_only = true;
+        self
+    }
+
+    pub const fn required_when(mut self, flag: &'static str) -> Field {
+        self.required_when = Some(flag);
+        self
+    }
+
+    pub const fn sent_with(mut self, other: &'static str) -> Field {
+        self.sent_with = Some(other);
+        self
+    }
+
+    pub const fn reset_by(mut self, other: &'static str) -> Field {
+        self.reset_by = Some(other);
+        self
+    }
+
     pub fn configurable(&self) -> bool {
         self.role != Role::Computed
     }
@@ -135,7 +217,11 @@ pub fn plan(fields: &[Field], prior: Option<&Value>, config: &Value) -> Planned 
     let mut replace = Vec::new();
     if let Some(prior) = prior {
         for field in fields.iter().filter(|f| f.replaces && f.configurable()) {
-            if attr(config, field.name) != attr(prior, field.name) {
+            if !same(
+                field.kind,
+                &attr(config, field.name),
+                &attr(prior, field.name),
+            ) {
                 replace.push(AttributePath::root(field.name));
             }
         }
@@ -148,10 +234,33 @@ pub fn plan(fields: &[Field], prior: Option<&Value>, config: &Value) -> Planned 
     };
     attributes.push(("id", id));
     for field in fields {
+        let configured = attr(config, field.name);
         let value = match (field.role, prior) {
             (Role::Computed, Some(prior)) if !fresh => attr(prior, field.name),
             (Role::Computed, _) => Value::Unknown,
-            _ => attr(config, field.name),
+            (Role::OptionalComputed, Some(prior)) if !fresh && configured.is_null() => {
+                let reset = field.reset_by.is_some_and(|other| {
+                    let kind = fields
+                        .iter()
+                        .find(|f| f.name == other)
+                        .map_or(Kind::String, |f| f.kind);
+                    !same(kind, &attr(config, other), &attr(prior, other))
+                        && !attr(config, other).is_null()
+                });
+                if reset {
+                    Value::Unknown
+                } else {
+                    attr(prior, field.name)
+                }
+            }
+            (Role::OptionalComputed, _) if configured.is_null() => Value::Unknown,
+            // The prior text of the same JSON object: no change.
+            (_, Some(prior))
+                if !fresh && same(field.kind, &configured, &attr(prior, field.name)) =>
+            {
+                attr(prior, field.name)
+            }
+            _ => configured,
         };
         attributes.push((field.name, value));
     }
@@ -162,10 +271,17 @@ pub fn plan(fields: &[Field], prior: Option<&Value>, config: &Value) -> Planned 
 }
 
 /// A known value as JSON; `None` for null (not sent).
-fn to_json(value: &Value) -> Result<Option<Json>, String> {
+fn to_json(kind: Kind, value: &Value) -> Result<Option<Json>, String> {
     match value.without_dynamic() {
         Value::Null => Ok(None),
+        Value::String(s) if kind == Kind::JsonObject => {
+            parse_json_object(s).map(|map| Some(Json::Object(map)))
+        }
         Value::String(s) => Ok(Some(Json::String(s.clone()))),
+        Value::Number(n) => n
+            .as_i64()
+            .map(|i| Some(Json::from(i)))
+            .ok_or_else(|| "expected a whole number".to_string()),
         Value::Bool(b) => Ok(Some(Json::Bool(*b))),
         Value::Unknown => Err("a planned value is still unknown".to_string()),
         other => Err(format!("unexpected value {other:?}")),
@@ -176,8 +292,12 @@ fn to_json(value: &Value) -> Result<Option<Json>, String> {
 pub fn create_body(fields: &[Field], planned: &Value) -> Result<Map<String, Json>, String> {
     let mut body = Map::new();
     for field in fields.iter().filter(|f| f.configurable()) {
-        if let Some(json) = to_json(&attr(planned, field.name))
-            .map_err(|problem| format!("{}: {problem}", field.name))?
+        let value = attr(planned, field.name);
+        if field.role == Role::OptionalComputed && value.is_unknown() {
+            continue; // not configured: Clerk's default
+        }
+        if let Some(json) =
+            to_json(field.kind, &value).map_err(|problem| format!("{}: {problem}", field.name))?
         {
             body.insert(field.name.to_string(), json);
         }
@@ -200,15 +320,37 @@ pub fn update_body(
         .filter(|f| f.configurable() && !f.create_only && !f.replaces)
     {
         let wanted = attr(planned, field.name);
-        let differs = wanted != attr(prior, field.name);
+        if field.role == Role::OptionalComputed && wanted.is_unknown() {
+            continue; // not configured: Clerk decides
+        }
+        let differs = !same(field.kind, &wanted, &attr(prior, field.name));
         changed |= differs;
         if differs || field.always_sent {
-            let json = to_json(&wanted).map_err(|problem| format!("{}: {problem}", field.name))?;
+            let json = to_json(field.kind, &wanted)
+                .map_err(|problem| format!("{}: {problem}", field.name))?;
             body.insert(field.name.to_string(), json.unwrap_or(Json::Null));
         }
     }
     if !changed {
         body.clear();
+    }
+    let companions: Vec<&str> = fields
+        .iter()
+        .filter(|f| body.contains_key(f.name))
+        .filter_map(|f| f.sent_with)
+        .collect();
+    for other in companions {
+        let kind = fields
+            .iter()
+            .find(|f| f.name == other)
+            .map_or(Kind::String, |f| f.kind);
+        if !body.contains_key(other) {
+            if let Some(json) = to_json(kind, &attr(planned, other))
+                .map_err(|problem| format!("{other}: {problem}"))?
+            {
+                body.insert(other.to_string(), json);
+            }
+        }
     }
     Ok(body)
 }
@@ -217,6 +359,8 @@ fn from_json(kind: Kind, json: Option<&Json>) -> Value {
     match (kind, json) {
         (Kind::String, Some(Json::String(s))) => Value::String(s.clone()),
         (Kind::Bool, Some(Json::Bool(b))) => Value::Bool(*b),
+        (Kind::Int, Some(Json::Number(n))) => n.as_i64().map_or(Value::Null, Value::int),
+        (Kind::JsonObject, Some(object @ Json::Object(_))) => Value::String(object.to_string()),
         _ => Value::Null,
     }
 }
@@ -235,6 +379,11 @@ pub fn state_from_object(fields: &[Field], object: &Json, known: Option<&Value>)
         } else {
             let reported = from_json(field.kind, object.get(field.name));
             match (&reported, &known_value) {
+                _ if field.kind == Kind::JsonObject
+                    && same(field.kind, &reported, &known_value) =>
+                {
+                    known_value.clone()
+                }
                 (Value::String(r), Value::String(k))
                     if field.configurable() && r != k && r.eq_ignore_ascii_case(k) =>
                 {

@@ -267,3 +267,217 @@ fn destroy_plans_null_and_keeps_private_state() {
     assert!(response.planned_state.is_null());
     assert_eq!(response.planned_private, request.prior_private);
 }
+
+static JSON_FIELDS: &[Field] = &[
+    Field::required("name", Kind::String, "n").always_sent(),
+    Field::required("claims", Kind::JsonObject, "c").always_sent(),
+    Field::optional_computed("lifetime", Kind::Int, "l"),
+    Field::optional_computed("custom", Kind::Bool, "f"),
+    Field::optional_computed("algorithm", Kind::String, "a")
+        .reset_by("custom")
+        .sent_with("key"),
+    Field::optional("key", Kind::String, "k")
+        .write_only()
+        .sensitive()
+        .required_when("custom"),
+];
+
+fn json_prior() -> Value {
+    state(&[
+        ("id", s("t_1")),
+        ("name", s("t")),
+        ("claims", s(r#"{"a":1,"b":{"c":[1,2]}}"#)),
+        ("lifetime", Value::int(60)),
+        ("custom", Value::Bool(false)),
+        ("algorithm", s("RS256")),
+        ("key", Value::Null),
+    ])
+}
+
+fn json_collection() -> Collection {
+    Collection {
+        type_name: "clerk_test",
+        subject: "test",
+        description: "d",
+        path: "/tests",
+        listing: Listing::PagedArray,
+        lookup: Lookup::ById,
+        natural_key: Some("name"),
+        updatable: true,
+        fields: JSON_FIELDS,
+    }
+}
+
+#[test]
+fn json_object_texts_compare_as_json() {
+    let a = s(r#"{"a":1,"b":{"c":[1,2]}}"#);
+    assert!(model::same(
+        Kind::JsonObject,
+        &a,
+        &s("{ \"b\": {\"c\": [1, 2]},\n \"a\": 1 }")
+    ));
+    assert!(!model::same(
+        Kind::JsonObject,
+        &a,
+        &s(r#"{"a":1,"b":{"c":[2,1]}}"#)
+    ));
+    assert!(!model::same(Kind::JsonObject, &a, &s("not json")));
+    assert!(!model::same(Kind::String, &s("{}"), &s("{ }")));
+    assert!(model::parse_json_object("[1]")
+        .unwrap_err()
+        .contains("array"));
+    assert!(model::parse_json_object("{")
+        .unwrap_err()
+        .contains("not valid JSON"));
+}
+
+#[test]
+fn reformatted_claims_plan_the_prior_text() {
+    let mut config = json_prior();
+    if let Value::Object(map) = &mut config {
+        map.insert("claims".into(), s("{\"b\": {\"c\": [1, 2]}, \"a\": 1}"));
+        map.insert("lifetime".into(), Value::Null);
+        map.insert("custom".into(), Value::Null);
+        map.insert("algorithm".into(), Value::Null);
+    }
+    let planned = model::plan(JSON_FIELDS, Some(&json_prior()), &config);
+    assert_eq!(planned.state, json_prior());
+    let body = model::update_body(JSON_FIELDS, &json_prior(), &planned.state).unwrap();
+    assert!(body.is_empty());
+}
+
+#[test]
+fn unconfigured_optional_computed_values_keep_clerks_until_reset() {
+    let config = state(&[("name", s("t")), ("claims", s("{}"))]);
+    let created = model::plan(JSON_FIELDS, None, &config);
+    assert_eq!(created.state.get("lifetime"), Some(&Value::Unknown));
+    let body = model::create_body(JSON_FIELDS, &created.state).unwrap();
+    assert_eq!(
+        serde_json::Value::Object(body),
+        json!({"name": "t", "claims": {}})
+    );
+
+    let mut config = json_prior();
+    if let Value::Object(map) = &mut config {
+        map.insert("algorithm".into(), Value::Null);
+        map.insert("custom".into(), Value::Bool(true));
+        map.insert("key".into(), s("k"));
+    }
+    let planned = model::plan(JSON_FIELDS, Some(&json_prior()), &config);
+    assert_eq!(planned.state.get("algorithm"), Some(&Value::Unknown));
+    let body = model::update_body(JSON_FIELDS, &json_prior(), &planned.state).unwrap();
+    assert_eq!(
+        serde_json::Value::Object(body),
+        json!({"name": "t", "claims": {"a": 1, "b": {"c": [1, 2]}}, "custom": true, "key": "k"})
+    );
+}
+
+#[test]
+fn an_update_sends_always_sent_fields_and_the_changed_ones() {
+    let mut planned = json_prior();
+    if let Value::Object(map) = &mut planned {
+        map.insert("lifetime".into(), Value::int(3600));
+    }
+    let body = model::update_body(JSON_FIELDS, &json_prior(), &planned).unwrap();
+    assert_eq!(
+        serde_json::Value::Object(body),
+        json!({"name": "t", "claims": {"a": 1, "b": {"c": [1, 2]}}, "lifetime": 3600})
+    );
+}
+
+#[test]
+fn a_field_brings_the_one_clerk_wants_with_it() {
+    let mut prior = json_prior();
+    if let Value::Object(map) = &mut prior {
+        map.insert("custom".into(), Value::Bool(true));
+        map.insert("algorithm".into(), s("HS256"));
+        map.insert("key".into(), s("k"));
+    }
+    let mut planned = prior.clone();
+    if let Value::Object(map) = &mut planned {
+        map.insert("algorithm".into(), s("HS384"));
+    }
+    let body = model::update_body(JSON_FIELDS, &prior, &planned).unwrap();
+    assert_eq!(
+        serde_json::Value::Object(body),
+        json!({"name": "t", "claims": {"a": 1, "b": {"c": [1, 2]}}, "algorithm": "HS384", "key": "k"})
+    );
+}
+
+#[test]
+fn answers_keep_the_known_claims_text_and_write_only_values() {
+    let answer = json!({
+        "id": "t_1", "name": "t", "claims": {"b": {"c": [1, 2]}, "a": 1},
+        "lifetime": 60, "custom": false, "algorithm": "RS256",
+    });
+    let mut known = json_prior();
+    if let Value::Object(map) = &mut known {
+        map.insert("key".into(), s("secret"));
+    }
+    let state = model::state_from_object(JSON_FIELDS, &answer, Some(&known));
+    assert_eq!(state, known);
+
+    let changed = json!({"id": "t_1", "name": "t", "claims": {"a": 2}, "lifetime": 90});
+    let state = model::state_from_object(JSON_FIELDS, &changed, Some(&known));
+    assert_eq!(state.get("claims"), Some(&s(r#"{"a":2}"#)));
+    assert_eq!(state.get("lifetime"), Some(&Value::int(90)));
+    assert_eq!(state.get("key"), Some(&s("secret")));
+}
+
+#[test]
+fn validation_refuses_bad_json_and_a_missing_flagged_key() {
+    let c = json_collection();
+    let bad = state(&[("name", s("t")), ("claims", s("[1, 2]"))]);
+    let diags = c.validate_config(&bad);
+    assert_eq!(diags.0.len(), 1, "{diags:?}");
+    assert!(format!("{diags:?}").contains("claims"));
+
+    let flagged = state(&[
+        ("name", s("t")),
+        ("claims", s("{}")),
+        ("custom", Value::Bool(true)),
+    ]);
+    let diags = c.validate_config(&flagged);
+    assert_eq!(diags.0.len(), 1, "{diags:?}");
+    assert!(format!("{diags:?}").contains("`key` is required when `custom` is `true`"));
+
+    let fine = state(&[
+        ("name", s("t")),
+        ("claims", s("{}")),
+        ("custom", Value::Bool(true)),
+        ("key", s("k")),
+    ]);
+    assert!(c.validate_config(&fine).is_empty());
+    let unknown_key = state(&[
+        ("name", s("t")),
+        ("claims", s("{}")),
+        ("custom", Value::Bool(true)),
+        ("key", Value::Unknown),
+    ]);
+    assert!(c.validate_config(&unknown_key).is_empty());
+
+    let fraction = state(&[
+        ("name", s("t")),
+        ("claims", s("{}")),
+        ("lifetime", Value::Number(crate::value::Number::Float(60.5))),
+    ]);
+    assert!(format!("{:?}", c.validate_config(&fraction)).contains("whole number"));
+}
+
+#[test]
+fn the_jwt_template_is_described_for_in_place_updates() {
+    use crate::resources::jwt_template::JWT_TEMPLATE;
+    assert!(JWT_TEMPLATE.updatable);
+    assert_eq!(JWT_TEMPLATE.natural_key, Some("name"));
+    let field = |name: &str| JWT_TEMPLATE.fields.iter().find(|f| f.name == name).unwrap();
+    assert!(field("name").always_sent && field("claims").always_sent);
+    assert_eq!(field("claims").kind, Kind::JsonObject);
+    assert!(JWT_TEMPLATE.fields.iter().all(|f| !f.replaces));
+    let key = field("signing_key");
+    assert!(key.sensitive && key.write_only && !key.create_only);
+    assert_eq!(key.required_when, Some("custom_signing_key"));
+    let schema = JWT_TEMPLATE.schema();
+    let lifetime = schema.block.attribute("lifetime").unwrap();
+    assert!(lifetime.optional && lifetime.computed);
+    assert!(schema.block.attribute("signing_key").unwrap().sensitive);
+}
