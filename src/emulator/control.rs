@@ -15,6 +15,7 @@ use super::faults;
 use super::keys;
 use super::routes::{lock, not_found, App, CONTROL_PREFIX};
 use super::singletons::Object;
+use super::store::Instance;
 use super::{collection, organizations, restrictions, validate};
 
 /// Largest environment lag accepted at runtime (one hour).
@@ -160,50 +161,18 @@ pub(super) async fn handle(
     }
 }
 
-/// Out-of-band change of the restrictions, as the dashboard would make it.
-async fn control_patch_restrictions(app: &App, id: &str, body: &[u8], trace: &str) -> Response {
-    let value: Value = match serde_json::from_slice(body) {
-        Ok(value) => value,
-        Err(e) => {
-            return control_error(
-                StatusCode::BAD_REQUEST,
-                format!("body is not JSON: {e}"),
-                trace,
-            )
-        }
-    };
-    let change = match restrictions::validate(&value) {
-        Ok(change) => change,
-        Err(errors) => return errors::error_response(StatusCode::BAD_REQUEST, &errors, trace),
-    };
-    let outcome = {
-        let mut store = lock(&app.store);
-        store.by_id_mut(id).map(|instance| {
-            let changed = instance.settings.restrictions.apply(&change);
-            instance.record(Instant::now());
-            (changed, instance.to_control_json())
-        })
-    };
-    match outcome {
-        Some((changed, view)) => {
-            if changed {
-                app.save_or_warn().await;
-            }
-            errors::json_response(StatusCode::OK, &view, trace)
-        }
-        None => not_found(trace),
-    }
-}
-
-/// Out-of-band change of protect, communication or OAuth application
-/// settings, as the dashboard would make it (protect's `checks_bypassed`
-/// too).
-async fn control_patch_singleton(
+/// An out-of-band edit, as the Clerk dashboard would make it: the body is
+/// parsed, checked by `check` (400 with Clerk-shaped errors when refused),
+/// applied to the instance by `apply` under one lock, and recorded for
+/// lagged reads; not logged as an API request. Answers the instance's
+/// control view.
+async fn edit_out_of_band<C>(
     app: &App,
     id: &str,
-    object: Object,
     body: &[u8],
     trace: &str,
+    check: impl FnOnce(&Value) -> Result<C, Vec<ClerkError>>,
+    apply: impl FnOnce(&mut Instance, &C) -> bool,
 ) -> Response {
     let value: Value = match serde_json::from_slice(body) {
         Ok(value) => value,
@@ -215,14 +184,14 @@ async fn control_patch_singleton(
             )
         }
     };
-    let change = match object.validate(&value, true) {
+    let change = match check(&value) {
         Ok(change) => change,
         Err(errors) => return errors::error_response(StatusCode::BAD_REQUEST, &errors, trace),
     };
     let outcome = {
         let mut store = lock(&app.store);
         store.by_id_mut(id).map(|instance| {
-            let changed = object.apply(&mut instance.settings, &change);
+            let changed = apply(instance, &change);
             instance.record(Instant::now());
             (changed, instance.to_control_json())
         })
@@ -238,38 +207,48 @@ async fn control_patch_singleton(
     }
 }
 
-/// Out-of-band settings change, as the Clerk dashboard would make it: type
-/// checks only, not logged as an API request, but visible to lagged reads.
+/// Out-of-band change of the restrictions.
+async fn control_patch_restrictions(app: &App, id: &str, body: &[u8], trace: &str) -> Response {
+    edit_out_of_band(
+        app,
+        id,
+        body,
+        trace,
+        restrictions::validate,
+        |instance, change| instance.settings.restrictions.apply(change),
+    )
+    .await
+}
+
+/// Out-of-band change of protect, communication or OAuth application
+/// settings (protect's `checks_bypassed` too).
+async fn control_patch_singleton(
+    app: &App,
+    id: &str,
+    object: Object,
+    body: &[u8],
+    trace: &str,
+) -> Response {
+    edit_out_of_band(
+        app,
+        id,
+        body,
+        trace,
+        |value| object.validate(value, true),
+        |instance, change| object.apply(&mut instance.settings, change),
+    )
+    .await
+}
+
+/// Out-of-band settings change: type checks only.
 async fn control_patch_instance(app: &App, id: &str, body: &[u8], trace: &str) -> Response {
-    let value: Value = match serde_json::from_slice(body) {
-        Ok(value) => value,
-        Err(e) => {
-            return control_error(
-                StatusCode::BAD_REQUEST,
-                format!("body is not JSON: {e}"),
-                trace,
-            )
-        }
-    };
-    let patch = match validate::validate_control(&value) {
-        Ok(patch) => patch,
-        Err(errors) => return errors::error_response(StatusCode::BAD_REQUEST, &errors, trace),
-    };
-    let outcome = {
-        let mut store = lock(&app.store);
-        store.by_id_mut(id).map(|instance| {
-            let changed = patch.apply(instance);
-            instance.record(Instant::now());
-            (changed, instance.to_control_json())
-        })
-    };
-    match outcome {
-        Some((changed, view)) => {
-            if changed {
-                app.save_or_warn().await;
-            }
-            errors::json_response(StatusCode::OK, &view, trace)
-        }
-        None => not_found(trace),
-    }
+    edit_out_of_band(
+        app,
+        id,
+        body,
+        trace,
+        validate::validate_control,
+        |instance, patch| patch.apply(instance),
+    )
+    .await
 }
