@@ -647,10 +647,9 @@ async fn a_schema_load_as_terraform_1_12_and_opentofu_do_it_succeeds() {
     assert!(schema.functions.is_empty());
     let capabilities = schema.server_capabilities.unwrap();
     assert!(capabilities.plan_destroy);
-    assert!(
-        !capabilities.move_resource_state,
-        "no move is implemented yet, so none may be advertised"
-    );
+    // Terraform refuses `moved` blocks across types before asking unless
+    // this is advertised; the one move is in tests/migration.rs.
+    assert!(capabilities.move_resource_state);
 
     match client
         .get_resource_identity_schemas(pb::get_resource_identity_schemas::Request {})
@@ -716,9 +715,10 @@ async fn functions_are_listed_as_none_and_calls_are_refused_by_name() {
 
 /// Terraform 1.8 and later and OpenTofu 1.10 and later call
 /// MoveResourceState for `moved` blocks across resource types or
-/// providers (OpenTofu without checking the capability first). Until a move
-/// is implemented every one is refused, naming what was asked, and nothing
-/// reaches Clerk. The provider may not even be configured yet.
+/// providers (OpenTofu without checking the capability first). Every move
+/// but vanillauys/clerk's organization settings (tests/migration.rs) is
+/// refused, naming what was asked, and nothing reaches Clerk. The provider
+/// may not even be configured yet.
 #[tokio::test]
 async fn moves_across_types_and_providers_are_refused_naming_both_ends() {
     let emulator = Emulator::start();
@@ -729,7 +729,7 @@ async fn moves_across_types_and_providers_are_refused_naming_both_ends() {
     .await;
     let mut client = pb::provider_client::ProviderClient::new(channel);
     let request = pb::move_resource_state::Request {
-        source_provider_address: "registry.terraform.io/someone/clerk".into(),
+        source_provider_address: "providers.example/someone/clerk".into(),
         source_type_name: "clerk_instance_organization_settings".into(),
         source_schema_version: 0,
         source_state: Some(pb::RawState {
@@ -753,7 +753,7 @@ async fn moves_across_types_and_providers_are_refused_naming_both_ends() {
     assert_eq!(diagnostic.severity, pb::diagnostic::Severity::Error as i32);
     assert_eq!(diagnostic.summary, "Unsupported resource move");
     for named in [
-        "\"registry.terraform.io/someone/clerk\"",
+        "\"providers.example/someone/clerk\"",
         "\"clerk_instance_organization_settings\"",
         "\"clerk_instance_settings\"",
     ] {

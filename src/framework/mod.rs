@@ -80,7 +80,7 @@ pub struct ImportedResource {
 #[derive(Debug, Clone)]
 pub struct MoveRequest {
     /// The source provider's address, e.g.
-    /// `registry.terraform.io/example/other`.
+    /// `providers.example/example/other`.
     pub source_provider_address: String,
     pub source_type_name: String,
     /// Schema version the source state was written with.

@@ -219,7 +219,7 @@ impl Provider for MovingProvider {
     }
 
     async fn move_resource_state(&self, request: MoveRequest) -> MoveResponse {
-        if request.source_provider_address != "registry.terraform.io/example/old"
+        if request.source_provider_address != "providers.example/example/old"
             || request.source_type_name != "old_thing"
         {
             return MoveResponse {
@@ -419,7 +419,7 @@ async fn a_panic_in_any_handler_is_a_diagnostic_naming_the_rpc() {
 
         let response = service
             .move_resource_state(Request::new(pb::move_resource_state::Request {
-                source_provider_address: "registry.terraform.io/example/old".into(),
+                source_provider_address: "providers.example/example/old".into(),
                 source_type_name: "old_thing".into(),
                 source_state: Some(pb::RawState {
                     json: br#"{"title":"m"}"#.to_vec(),
@@ -510,7 +510,7 @@ async fn decoding_failures_never_reach_the_provider() {
 
 fn move_request(source_type: &str, target_type: &str) -> pb::move_resource_state::Request {
     pb::move_resource_state::Request {
-        source_provider_address: "registry.terraform.io/example/old".into(),
+        source_provider_address: "providers.example/example/old".into(),
         source_type_name: source_type.into(),
         source_schema_version: 3,
         source_state: Some(pb::RawState {
