@@ -27,11 +27,12 @@ pub static ALLOWLIST_IDENTIFIER: Collection = Collection {
         )
         .replaces()
         .validate(rules::allowlist_identifier),
-        Field::optional(
+        Field::optional_computed(
             "notify",
             Kind::Bool,
             "Whether Clerk sends the identifier an invitation to join the application (email \
-             addresses and phone numbers only). Defaults to `false`.",
+             addresses and phone numbers only). Unset means no invitation; left out of the \
+             configuration later, state keeps what it has.",
         )
         .create_only(),
         Field::computed(

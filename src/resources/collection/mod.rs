@@ -73,8 +73,8 @@ pub struct Collection {
     pub fields: &'static [Field],
 }
 
-/// Bumped when the stored state's layout changes.
-pub const SCHEMA_VERSION: i64 = 0;
+/// Every resource's stored layout version; see `resources::STATE_VERSION`.
+pub const SCHEMA_VERSION: i64 = super::STATE_VERSION;
 
 impl Collection {
     fn object_path(&self, id: &str) -> String {

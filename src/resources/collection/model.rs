@@ -253,6 +253,8 @@ pub fn plan(fields: &[Field], prior: Option<&Value>, config: &Value) -> Planned 
                     attr(prior, field.name)
                 }
             }
+            // Never read back, so a new object's unset value is known now.
+            (Role::OptionalComputed, _) if configured.is_null() && field.create_only => Value::Null,
             (Role::OptionalComputed, _) if configured.is_null() => Value::Unknown,
             // The prior text of the same JSON object: no change.
             (_, Some(prior))

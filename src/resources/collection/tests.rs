@@ -481,3 +481,38 @@ fn the_jwt_template_is_described_for_in_place_updates() {
     assert!(lifetime.optional && lifetime.computed);
     assert!(schema.block.attribute("signing_key").unwrap().sensitive);
 }
+
+/// A create-only flag that is optional and computed (the allow list's
+/// `notify`): unset on a new object it is planned null, not unknown, since
+/// nothing will ever read it back; unset later it keeps what state has, so
+/// state that holds `false` (or `true`) plans no change.
+#[test]
+fn an_unset_create_only_flag_is_null_when_new_and_kept_afterwards() {
+    static FLAGGED: &[Field] = &[
+        Field::required("name", Kind::String, "n").replaces(),
+        Field::optional_computed("notify", Kind::Bool, "w").create_only(),
+    ];
+    let config = state(&[("name", s("a")), ("notify", Value::Null)]);
+    let created = model::plan(FLAGGED, None, &config);
+    assert_eq!(created.state.get("notify"), Some(&Value::Null));
+    for stored in [Value::Bool(false), Value::Bool(true), Value::Null] {
+        let prior = state(&[
+            ("id", s("x_1")),
+            ("name", s("a")),
+            ("notify", stored.clone()),
+        ]);
+        let planned = model::plan(FLAGGED, Some(&prior), &config);
+        assert_eq!(planned.state, prior, "{stored:?}");
+        assert!(model::update_body(FLAGGED, &prior, &planned.state)
+            .unwrap()
+            .is_empty());
+    }
+    // Replaced, the new object's flag is unset again.
+    let prior = state(&[
+        ("id", s("x_1")),
+        ("name", s("b")),
+        ("notify", Value::Bool(true)),
+    ]);
+    let replaced = model::plan(FLAGGED, Some(&prior), &config);
+    assert_eq!(replaced.state.get("notify"), Some(&Value::Null));
+}
