@@ -7,18 +7,19 @@ pub mod config;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
 
 use tokio_util::sync::CancellationToken;
 
 use crate::clerk::{Client, ClientConfig};
 use crate::framework::{
-    ApplyRequest, ApplyResponse, Diagnostic, Diagnostics, ImportedResource, PlanRequest,
-    PlanResponse, Provider, ProviderSchemas, ReadRequest, ReadResponse,
+    unsupported_move, ApplyRequest, ApplyResponse, Diagnostic, Diagnostics, ImportedResource,
+    MoveRequest, MoveResponse, PlanRequest, PlanResponse, Provider, ProviderSchemas, ReadRequest,
+    ReadResponse,
 };
 use crate::logging;
-use crate::resources::{self, Context, DataSource, ReadOptions, Resource};
+use crate::resources::{self, migrate, Context, DataSource, ReadOptions, Resource};
 use crate::value::Value;
 
 /// Where Terraform finds this provider: `terraform.local/clerk/clerk`.
@@ -33,6 +34,10 @@ pub struct ClerkProvider {
     /// Fired by Terraform's Stop; every request in flight races it.
     cancel: CancellationToken,
     env: fn(&str) -> Option<String>,
+    /// Warnings about state taken over from another provider, by resource
+    /// type and id, shown by the object's next refresh. Terraform before
+    /// 1.3 drops warnings of UpgradeResourceState, but shows ReadResource's.
+    adopted: Mutex<HashMap<(String, String), Diagnostic>>,
 }
 
 fn process_env(name: &str) -> Option<String> {
@@ -65,6 +70,7 @@ impl ClerkProvider {
             context: RwLock::new(Arc::new(Context::unconfigured())),
             cancel: CancellationToken::new(),
             env,
+            adopted: Mutex::new(HashMap::new()),
         }
     }
 
@@ -171,21 +177,63 @@ impl Provider for ClerkProvider {
         version: i64,
         raw_json: &[u8],
     ) -> (Value, Diagnostics) {
-        match resource(type_name) {
-            Ok(resource) => resource.upgrade(version, raw_json),
-            Err(diags) => (Value::Null, diags),
+        let resource = match resource(type_name) {
+            Ok(resource) => resource,
+            Err(diags) => return (Value::Null, diags),
+        };
+        match migrate::recognize(type_name, version, raw_json, &resource.schema()) {
+            None => resource.upgrade(version, raw_json),
+            Some(Ok(adopted)) => {
+                if let Some(warning) = adopted.warning() {
+                    self.adopted
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert((type_name.to_string(), adopted.id()), warning);
+                }
+                (adopted.value, Diagnostics::new())
+            }
+            Some(Err(problem)) => (
+                Value::Null,
+                Diagnostic::error(
+                    "Stored state could not be read",
+                    format!(
+                        "The stored state of {type_name} looks like another provider's, but \
+                         {problem}. Remove the resource from state with `terraform state rm` \
+                         and import it again."
+                    ),
+                )
+                .into(),
+            ),
         }
     }
 
     async fn read_resource(&self, request: ReadRequest) -> ReadResponse {
-        match resource(&request.type_name) {
+        let key = (
+            request.type_name.clone(),
+            request
+                .current_state
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        );
+        let mut response = match resource(&request.type_name) {
             Ok(resource) => resource.read(&self.context(), request).await,
             Err(diagnostics) => ReadResponse {
                 new_state: request.current_state,
                 private: request.private,
                 diagnostics,
             },
+        };
+        let adopted = self
+            .adopted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key);
+        if let Some(warning) = adopted {
+            response.diagnostics.push(warning);
         }
+        response
     }
 
     fn plan_resource_change(&self, request: PlanRequest) -> PlanResponse {
@@ -224,6 +272,59 @@ impl Provider for ClerkProvider {
         match data_source(&type_name) {
             Ok(data_source) => data_source.read(&self.context(), config).await,
             Err(diags) => (Value::Null, diags),
+        }
+    }
+
+    fn implements_moves(&self) -> bool {
+        true
+    }
+
+    /// Takes over the state of another provider's type (see
+    /// `resources::migrate`); every other move is refused.
+    async fn move_resource_state(&self, request: MoveRequest) -> MoveResponse {
+        let Ok(target) = resource(&request.target_type_name) else {
+            return MoveResponse {
+                diagnostics: unsupported_move(&request).into(),
+                ..MoveResponse::default()
+            };
+        };
+        match migrate::moved(&request, &target.schema()) {
+            None => MoveResponse {
+                diagnostics: unsupported_move(&request).into(),
+                ..MoveResponse::default()
+            },
+            Some(Ok(adopted)) => {
+                logging::info(
+                    "provider",
+                    "state moved from another resource type",
+                    &[
+                        ("from", &request.source_type_name),
+                        ("to", &request.target_type_name),
+                    ],
+                );
+                MoveResponse {
+                    diagnostics: Diagnostics(adopted.warning().into_iter().collect()),
+                    target_state: adopted.value,
+                    // Their private state means nothing here.
+                    target_private: Vec::new(),
+                }
+            }
+            Some(Err(problem)) => MoveResponse {
+                diagnostics: Diagnostic::error(
+                    "Cannot move this state",
+                    format!(
+                        "The {source:?} state of {provider:?} cannot become {target:?}: \
+                         {problem}. Nothing was changed. Remove the `moved` block, remove the \
+                         old resource from state (`terraform state rm`) and import the object \
+                         as {target:?}.",
+                        source = request.source_type_name,
+                        provider = request.source_provider_address,
+                        target = request.target_type_name,
+                    ),
+                )
+                .into(),
+                ..MoveResponse::default()
+            },
         }
     }
 

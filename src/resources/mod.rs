@@ -18,6 +18,7 @@ pub mod instance_protect;
 pub mod instance_restrictions;
 pub mod instance_settings;
 pub mod jwt_template;
+pub mod migrate;
 pub mod oauth_application_settings;
 pub mod organization_settings;
 mod readback;
@@ -35,6 +36,16 @@ use crate::value::Value;
 
 pub use context::{Context, ReadOptions};
 use singleton::SingletonData;
+
+/// The schema version of every resource's stored state.
+///
+/// - 0: the first layout.
+/// - 1: the same layout. Terraform drops attributes the schema lacks from
+///   state whose version equals the schema's before asking the provider to
+///   upgrade it, so at version 0 this provider could never see, nor name,
+///   the attributes another provider's state holds (see [`migrate`]). At 1,
+///   state of version 0, ours or theirs, reaches [`upgrade_state`] whole.
+pub const STATE_VERSION: i64 = 1;
 
 /// One managed resource type, as the provider sees it.
 pub trait Resource: Send + Sync {

@@ -10,13 +10,28 @@ use serde_json::Value as Json;
 /// Sends one request and returns the status and the body parsed as JSON
 /// (`Null` when the body is empty or not JSON).
 pub fn request(addr: &str, method: &str, path: &str, body: Option<&Json>) -> (u16, Json) {
+    request_with_key(addr, method, path, None, body)
+}
+
+/// [`request`] with `Authorization: Bearer <key>` when `key` is given, as
+/// the Backend API wants.
+pub fn request_with_key(
+    addr: &str,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<&Json>,
+) -> (u16, Json) {
     let mut stream = TcpStream::connect(addr).expect("connect to the emulator");
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     let payload = body.map(|b| b.to_string()).unwrap_or_default();
+    let authorization = key
+        .map(|key| format!("Authorization: Bearer {key}\r\n"))
+        .unwrap_or_default();
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{payload}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{authorization}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{payload}",
         payload.len()
     );
     stream.write_all(request.as_bytes()).unwrap();

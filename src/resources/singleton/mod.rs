@@ -100,8 +100,8 @@ pub struct Singleton {
     pub adjust: Option<Adjust>,
 }
 
-/// Bumped when the stored state's layout changes; see `upgrade`.
-pub const SCHEMA_VERSION: i64 = 0;
+/// Every resource's stored layout version; see `resources::STATE_VERSION`.
+pub const SCHEMA_VERSION: i64 = super::STATE_VERSION;
 
 fn now_ms() -> u64 {
     SystemTime::now()
