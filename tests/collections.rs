@@ -293,6 +293,69 @@ fn a_duplicate_create_names_the_existing_object_and_the_import_command() {
     ws.assert_no_changes();
 }
 
+/// A create is not idempotent: once a POST may have reached Clerk (a
+/// server error or a dropped connection after Clerk acted), it is not sent
+/// again. The error says the object may have been created and, finding it
+/// by its URL, names its id and the import command, after which the plan
+/// is empty. A rate limit (never applied) is still retried.
+#[test]
+fn a_create_whose_answer_was_lost_is_sent_once_and_the_object_named() {
+    let emulator = Emulator::start();
+    let ws = Workspace::new(&emulator);
+    ws.write_config(&format!(
+        "provider \"clerk\" {{\n  max_retries = 3\n}}\n\n{}",
+        redirect("my-app://lost-answer")
+    ));
+    ws.init();
+    let faults = [
+        json!({"method": "POST", "path": "/v1/redirect_urls", "times": 10,
+               "status": 503, "after_handling": true}),
+        json!({"method": "POST", "path": "/v1/redirect_urls", "times": 10,
+               "reset": true, "after_handling": true}),
+    ];
+    for fault in faults {
+        emulator.clear_requests();
+        emulator.fault(fault.clone());
+        let run = ws.apply();
+        run.assert_failed();
+        emulator.clear_faults();
+        let posts = request_bodies(&emulator, "POST", "/v1/redirect_urls");
+        assert_eq!(posts.len(), 1, "{fault}: sent again");
+        let created = stored(&emulator, "redirect_urls");
+        assert_eq!(created.len(), 1, "{fault}: {created:?}");
+        let id = created[0]["id"].as_str().unwrap().to_string();
+        let text = run.flat();
+        assert!(
+            text.contains("The redirect URL may have been created"),
+            "{fault}:\n{text}"
+        );
+        assert!(
+            text.contains(&format!("terraform import clerk_redirect_url.<name> {id}")),
+            "{fault}:\n{text}"
+        );
+        import(&ws, URL, &id).assert_ok();
+        ws.assert_no_changes();
+        // Start the next round without the object.
+        ws.run(&["destroy", "-auto-approve", "-no-color"])
+            .assert_ok();
+        assert!(stored(&emulator, "redirect_urls").is_empty());
+    }
+
+    // Never applied: retried, and created once.
+    emulator.clear_requests();
+    emulator.fault(
+        json!({"method": "POST", "path": "/v1/redirect_urls", "times": 1,
+                          "status": 429, "retry_after": "0"}),
+    );
+    ws.apply().assert_ok();
+    assert_eq!(
+        request_bodies(&emulator, "POST", "/v1/redirect_urls").len(),
+        2
+    );
+    assert_eq!(stored(&emulator, "redirect_urls").len(), 1);
+    ws.assert_no_changes();
+}
+
 #[test]
 fn allowlist_identifiers_notify_on_create_only_and_come_back_when_deleted() {
     let emulator = Emulator::start();

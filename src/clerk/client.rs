@@ -445,6 +445,13 @@ impl Client {
                 Step::Retry(reason, err) => (reason, err.or_maybe_applied(maybe_applied)),
             };
             maybe_applied = final_error.maybe_applied();
+            // A create is not idempotent: sent again after it may have
+            // reached Clerk, it could make a second object or meet the first
+            // as a duplicate. Only what surely was not applied (429, no
+            // connection) is retried; the caller looks for the object.
+            if call.method == Method::POST && maybe_applied {
+                return Err(final_error);
+            }
             let elapsed = start.elapsed();
             let delay = next_delay(attempt, reason, elapsed, &policy, &mut fastrand::Rng::new());
             let Some(delay) = delay else {

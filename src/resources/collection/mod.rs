@@ -373,12 +373,17 @@ impl Collection {
 
     /// A refused create: when an object with the same natural key exists,
     /// the error names it and the import command; otherwise Clerk's error.
+    /// A create that may have reached Clerk (its answer lost) is not sent
+    /// again; the error says whether the object is there now.
     async fn create_failed(
         &self,
         cx: &Configured,
         planned: &Value,
         error: &ApiError,
     ) -> Diagnostics {
+        if error.maybe_applied() {
+            return self.create_unconfirmed(cx, planned, error).await;
+        }
         let refused = matches!(
             error,
             ApiError::Api {
@@ -416,6 +421,52 @@ impl Collection {
             error,
             &self.names(),
         )
+    }
+
+    async fn create_unconfirmed(
+        &self,
+        cx: &Configured,
+        planned: &Value,
+        error: &ApiError,
+    ) -> Diagnostics {
+        let found = match self
+            .natural_key
+            .and_then(|key| Some((key, planned.get(key)?.as_str()?)))
+        {
+            Some((key, value)) => match self.list_all(cx).await {
+                Ok(all) => model::find_by_key(&all, key, value)
+                    .and_then(|o| o.get("id")?.as_str())
+                    .map(|id| {
+                        format!(
+                            "The instance now has a {subject} with {key} = {value:?}, id {id}: \
+                             most likely this request created it. Import it (replace <name> \
+                             with this resource's name):\n\n  {command}",
+                            subject = self.subject,
+                            value = shorten(value),
+                            command = self.import_hint(id),
+                        )
+                    }),
+                Err(_) => None,
+            },
+            None => None,
+        };
+        let next = found.unwrap_or_else(|| {
+            format!(
+                "Run `terraform apply` again: if the {subject} was created after all, Clerk \
+                 refuses it as a duplicate and the error names its id and the import command.",
+                subject = self.subject
+            )
+        });
+        Diagnostic::error(
+            format!("The {} may have been created", self.subject),
+            format!(
+                "{error}. The create request reached Clerk, but its answer was lost or was a \
+                 server error, so the provider cannot tell whether the object exists. It was \
+                 not sent again, since a second create could make a second object. Terraform \
+                 state was not updated.\n\n{next}"
+            ),
+        )
+        .into()
     }
 
     async fn delete(&self, cx: &Configured, prior: &Value, private: &Private) -> ApplyResponse {
