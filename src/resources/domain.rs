@@ -33,8 +33,10 @@ pub static DOMAIN: Collection = Collection {
         satellite. Import with the domain's ID or with its name.\n\nThe primary domain is not \
         a `clerk_domain`: its `development_origin` is set with `clerk_instance_settings`, and \
         importing or deleting it here is refused.\n\n`proxy_url` is for production instances \
-        only: Clerk refuses it on development instances, so the plan refuses it there once the \
-        instance is known (and apply does before sending anything).",
+        only: Clerk refuses it on development instances. Once a domain exists, its instance is \
+        known and the plan refuses `proxy_url` on a development one; a new domain's apply \
+        refuses it before sending anything. Removing `proxy_url` sends `null`, Clerk's way back \
+        to the DNS (CNAME) setup.",
     path: "/domains",
     listing: Listing::DataObject,
     lookup: Lookup::InListing,
@@ -73,7 +75,7 @@ pub static DOMAIN: Collection = Collection {
             Kind::ObjectList(CNAME_TARGET),
             "The DNS records the domain needs, as Clerk reports them: each with `host`, `value` \
              (the CNAME target) and `required` (whether the domain counts as deployed only with \
-             it). Null when Clerk reports none (a development instance, or a proxied domain).",
+             it). Null when Clerk reports none, as on development instances.",
         ),
     ],
 };
