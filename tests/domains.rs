@@ -223,6 +223,19 @@ fn lifecycle_rename_drift_recreate_and_destroy() {
     assert_ne!(new_id, id);
     ws.assert_no_changes();
 
+    // A URL where a host name belongs is refused at plan, before any request.
+    config(&ws, "  name = \"https://docs.example.com\"");
+    emulator.clear_requests();
+    let run = ws.plan();
+    run.assert_failed();
+    assert!(
+        run.flat().contains("not a valid domain name"),
+        "{}",
+        run.combined()
+    );
+    assert!(writes(&emulator).is_empty());
+    config(&ws, "  name = \"docs.example.com\"");
+
     // Destroy really deletes; the primary stays.
     emulator.clear_requests();
     ws.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])

@@ -10,7 +10,7 @@
 //! is no `GET /v1/domains/{id}`: refresh finds the object in the listing.
 
 use super::collection::model::{Field, Kind, Listing, Literal};
-use super::collection::{checks, Collection, Lookup};
+use super::collection::{rules, Collection, Lookup};
 
 /// One entry of Clerk's `cname_targets` (the spec's `CNameTarget`).
 const CNAME_TARGET: &[(&str, Kind)] = &[
@@ -50,7 +50,7 @@ pub static DOMAIN: Collection = Collection {
              Development instances may add a port (`localhost:3001`). Clerk stores it in lower \
              case. Changing it renames the domain in place.",
         )
-        .validate(checks::trimmed),
+        .validate(rules::domain_name),
         Field::optional(
             "proxy_url",
             Kind::String,

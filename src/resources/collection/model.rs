@@ -240,7 +240,7 @@ impl Field {
         self
     }
 
-    /// See [`Field::fixed`](struct.Field.html#structfield.fixed): `why`
+    /// An attribute with a fixed value (see the `fixed` member): `why`
     /// completes "…: " after the object is named.
     pub const fn fixed(mut self, value: Literal, why: &'static str) -> Field {
         self.fixed = Some((value, why));
