@@ -6,8 +6,8 @@
 //! write, drift shows, a domain deleted outside Terraform is created again,
 //! import works by id and by name, the primary domain is refused by import,
 //! by create and by destroy, a duplicate create names the existing domain
-//! and its import command, destroy deletes, and plan, refresh and import
-//! send only GETs.
+//! and its import command, destroy deletes, a key of another instance
+//! writes nothing, and plan, refresh and import send only GETs.
 
 mod support;
 
@@ -137,6 +137,27 @@ fn lifecycle_rename_drift_recreate_and_destroy() {
         .requests()
         .iter()
         .any(|r| r["method"] == "GET" && r["path"] == PATH));
+
+    // A key of another instance neither writes nor sees the domain gone.
+    let mut foreign = Workspace::new(&emulator);
+    std::fs::copy(
+        ws.path().join("terraform.tfstate"),
+        foreign.path().join("terraform.tfstate"),
+    )
+    .unwrap();
+    config(&foreign, "  name = \"docs.example.com\"");
+    foreign.init();
+    foreign.set_env("CLERK_SECRET_KEY", LIVE_KEY);
+    emulator.clear_requests();
+    let run = foreign.apply();
+    run.assert_failed();
+    assert!(
+        run.flat()
+            .contains("Secret key belongs to a different Clerk instance"),
+        "{}",
+        run.combined()
+    );
+    assert!(writes(&emulator).is_empty(), "{:?}", writes(&emulator));
 
     // A new name is changed in place, sending only the name.
     config(&ws, "  name = \"docs.example.com\"");
