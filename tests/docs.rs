@@ -234,6 +234,7 @@ const EXAMPLES: &[&str] = &[
     "quickstart",
     "resources/clerk_allowlist_identifier",
     "resources/clerk_blocklist_identifier",
+    "resources/clerk_domain",
     "resources/clerk_instance_communication",
     "resources/clerk_instance_protect",
     "resources/clerk_instance_restrictions",
@@ -518,6 +519,11 @@ fn blocklist_identifier_example_applies_and_imports_by_id_and_identifier() {
 #[test]
 fn jwt_template_example_applies_and_imports_by_id_and_name() {
     check_example("resources/clerk_jwt_template");
+}
+
+#[test]
+fn domain_example_applies_and_imports_by_id_and_name() {
+    check_example("resources/clerk_domain");
 }
 
 #[test]

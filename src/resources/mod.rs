@@ -12,6 +12,7 @@ pub mod allowlist_identifier;
 pub mod blocklist_identifier;
 pub mod collection;
 pub mod context;
+pub mod domain;
 mod errors;
 pub mod instance_communication;
 pub mod instance_protect;
@@ -94,6 +95,7 @@ pub static RESOURCES: &[&dyn Resource] = &[
     &allowlist_identifier::ALLOWLIST_IDENTIFIER,
     &blocklist_identifier::BLOCKLIST_IDENTIFIER,
     &jwt_template::JWT_TEMPLATE,
+    &domain::DOMAIN,
     &instance_protect::INSTANCE_PROTECT,
     &instance_communication::INSTANCE_COMMUNICATION,
     &oauth_application_settings::OAUTH_APPLICATION_SETTINGS,

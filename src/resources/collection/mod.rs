@@ -11,6 +11,12 @@
 //!   existing object's id and the `terraform import` command for it, found
 //!   with a GET (never a write).
 //! - Import takes the object's id or its natural key (`url`, `identifier`).
+//! - An object of the collection that is not one of this resource's (an
+//!   attribute lacks its fixed value, such as the primary domain among
+//!   `/v1/domains`) is refused by import, update and delete, with why.
+//! - An attribute Clerk accepts on production instances only is refused at
+//!   plan when private state records a development instance, and always
+//!   before a write.
 //! - A change of an attribute Clerk cannot update replaces the object; an
 //!   update sends only what changed; a write's answer becomes state.
 //! - Key ↔ instance: collections have no instance attribute, so the
@@ -169,6 +175,81 @@ impl Collection {
         .into()
     }
 
+    /// The error for an object that is not one of this resource's (see
+    /// [`model::foreign`]): `action` is "import", "update" or "delete".
+    fn foreign_error(&self, action: &str, state: &Value, field: &Field, why: &str) -> Diagnostics {
+        let id = state.get("id").and_then(Value::as_str).unwrap_or("?");
+        let key = self
+            .natural_key
+            .and_then(|key| Some((key, state.get(key)?.as_str()?)))
+            .map(|(key, value)| format!(" ({key} = {:?})", shorten(value)))
+            .unwrap_or_default();
+        let value = state.get(field.name).map(model::show).unwrap_or_default();
+        Diagnostic::error(
+            format!("Cannot {action} this object as {}", self.type_name),
+            format!(
+                "Object {id}{key} has {name} = {value}: {why}\n\nNothing was sent to Clerk.{hint}",
+                id = shorten(id),
+                name = field.name,
+                hint = if action == "import" {
+                    ""
+                } else {
+                    " To stop managing it here without changing Clerk, remove it from state with \
+                     `terraform state rm`."
+                },
+            ),
+        )
+        .into()
+    }
+
+    /// The error for production-only attributes on an instance that is not
+    /// production; `sent` says whether this is a write being refused.
+    fn production_only_error(
+        &self,
+        fields: &[&Field],
+        instance: &str,
+        environment: &str,
+        writing: bool,
+    ) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        for field in fields {
+            diags.push(
+                Diagnostic::error(
+                    format!("{} is for production instances only", field.name),
+                    format!(
+                        "Clerk accepts {name} only on production instances, and this {subject} \
+                         belongs to instance {instance}, a {environment} instance. Remove {name} \
+                         from this resource's configuration.{nothing}",
+                        name = field.name,
+                        subject = self.subject,
+                        instance = shorten(instance),
+                        nothing = if writing {
+                            " Nothing was sent to Clerk."
+                        } else {
+                            ""
+                        },
+                    ),
+                )
+                .at(AttributePath::root(field.name)),
+            );
+        }
+        diags
+    }
+
+    /// Refuses a body with production-only attributes for an instance that
+    /// is not production.
+    fn check_production_only(
+        &self,
+        instance: &Instance,
+        body: &serde_json::Map<String, Json>,
+    ) -> Result<(), Diagnostics> {
+        let sent = model::production_only_sent(self.fields, body);
+        if sent.is_empty() || instance.environment_type == "production" {
+            return Ok(());
+        }
+        Err(self.production_only_error(&sent, &instance.id, &instance.environment_type, true))
+    }
+
     fn import_hint(&self, id: &str) -> String {
         format!(
             "terraform import {type_name}.<name> {id}",
@@ -241,11 +322,24 @@ impl Collection {
         }
         let prior = (!request.prior_state.is_null()).then_some(&request.prior_state);
         let planned = model::plan(self.fields, prior, &request.config);
+        // The instance is known only once the object exists: on create the
+        // same check runs at apply, before anything is sent.
+        let private = Private::from_bytes(&request.prior_private);
+        let mut diagnostics = Diagnostics::new();
+        let configured = model::production_only_configured(self.fields, &request.config);
+        if let (true, false, Some(instance), Some(environment)) = (
+            private.not_production(),
+            configured.is_empty(),
+            &private.instance_id,
+            &private.environment,
+        ) {
+            diagnostics = self.production_only_error(&configured, instance, environment, false);
+        }
         PlanResponse {
             planned_state: planned.state,
             requires_replace: planned.replace,
             planned_private: request.prior_private.clone(),
-            diagnostics: Diagnostics::new(),
+            diagnostics,
         }
     }
 
@@ -266,6 +360,9 @@ impl Collection {
         if request.prior_state.is_null() {
             return self.create(cx, &request.planned_state).await;
         }
+        if let Some((field, why)) = model::foreign(self.fields, &request.prior_state) {
+            return failed(self.foreign_error("update", &request.prior_state, field, why));
+        }
         // An in-place update.
         let body =
             match model::update_body(self.fields, &request.prior_state, &request.planned_state) {
@@ -277,7 +374,7 @@ impl Collection {
             // changed: state takes them, nothing is sent.
             logging::debug("resource", "nothing Clerk can update changed", &[]);
             return ApplyResponse {
-                new_state: request.planned_state.clone(),
+                new_state: model::settle(&request.planned_state, &request.prior_state),
                 private: request.planned_private.clone(),
                 diagnostics: Diagnostics::new(),
             };
@@ -295,7 +392,11 @@ impl Collection {
                 .into(),
             );
         }
-        if let Err(diags) = self.check_instance(cx, &private).await {
+        let instance = match self.check_instance(cx, &private).await {
+            Ok(instance) => instance,
+            Err(diags) => return failed(diags),
+        };
+        if let Err(diags) = self.check_production_only(&instance, &body) {
             return failed(diags);
         }
         let result = cx.client.patch_json(&self.object_path(id), &body).await;
@@ -311,7 +412,7 @@ impl Collection {
                 diagnostics: Diagnostics::new(),
             },
             Ok(None) => ApplyResponse {
-                new_state: request.planned_state.clone(),
+                new_state: model::settle(&request.planned_state, &request.prior_state),
                 private: request.planned_private.clone(),
                 diagnostics: Diagnostics::new(),
             },
@@ -338,6 +439,9 @@ impl Collection {
             Ok(instance) => instance,
             Err(diags) => return failed(diags),
         };
+        if let Err(diags) = self.check_production_only(&instance, &body) {
+            return failed(diags);
+        }
         logging::info(
             "resource",
             "creating object",
@@ -345,9 +449,7 @@ impl Collection {
         );
         let result = cx.client.post_json(self.path, &body).await;
         cx.invalidate();
-        let private = Private {
-            instance_id: Some(instance.id.clone()),
-        };
+        let private = recorded(&instance);
         match result {
             Ok(answer) => {
                 let state = model::state_from_object(self.fields, &answer, Some(planned));
@@ -396,9 +498,35 @@ impl Collection {
             .and_then(|key| Some((key, planned.get(key)?.as_str()?)));
         if let (true, Some((key, value))) = (refused, key) {
             if let Ok(all) = self.list_all(cx).await {
-                if let Some(id) =
-                    model::find_by_key(&all, key, value).and_then(|o| o.get("id")?.as_str())
-                {
+                let existing = model::find_by_key(&all, key, value);
+                let id = existing.and_then(|o| o.get("id")?.as_str());
+                let state = existing.map(|o| model::state_from_object(self.fields, o, None));
+                if let (Some(id), Some((field, why))) = (
+                    id,
+                    state
+                        .as_ref()
+                        .and_then(|state| model::foreign(self.fields, state)),
+                ) {
+                    return Diagnostic::error(
+                        format!("The {key} is taken"),
+                        format!(
+                            "Clerk refused to create the {subject} with {key} = {value:?}: \
+                             object {id} of the instance has it, and that object has {name} = \
+                             {actual}: {why}\n\nNothing was created. Choose another {key}.",
+                            subject = self.subject,
+                            value = shorten(value),
+                            name = field.name,
+                            actual = state
+                                .as_ref()
+                                .and_then(|s| s.get(field.name))
+                                .map(model::show)
+                                .unwrap_or_default(),
+                        ),
+                    )
+                    .at(AttributePath::root(key))
+                    .into();
+                }
+                if let Some(id) = id {
                     return Diagnostic::error(
                         format!("This {} already exists", self.subject),
                         format!(
@@ -478,6 +606,9 @@ impl Collection {
         let Some(id) = prior.get("id").and_then(Value::as_str) else {
             return failed(Self::decode_error("prior state", "it has no id"));
         };
+        if let Some((field, why)) = model::foreign(self.fields, prior) {
+            return failed(self.foreign_error("delete", prior, field, why));
+        }
         if let Err(diags) = self.check_instance(cx, private).await {
             return failed(diags);
         }
@@ -518,9 +649,7 @@ impl Collection {
             Ok(instance) => instance,
             Err(diags) => return keep(diags),
         };
-        let private = Private {
-            instance_id: Some(instance.id),
-        };
+        let private = recorded(&instance);
         match self.find(cx, id).await {
             Ok(Some(object)) => ReadResponse {
                 new_state: model::state_from_object(
@@ -589,17 +718,26 @@ impl Collection {
                 .into(),
             );
         };
-        let private = Private {
-            instance_id: Some(instance.id),
-        };
+        let state = model::state_from_object(self.fields, object, None);
+        if let Some((field, why)) = model::foreign(self.fields, &state) {
+            return (Vec::new(), self.foreign_error("import", &state, field, why));
+        }
         (
             vec![ImportedResource {
                 type_name: self.type_name.to_string(),
-                state: model::state_from_object(self.fields, object, None),
-                private: private.to_bytes(),
+                state,
+                private: recorded(&instance).to_bytes(),
             }],
             Diagnostics::new(),
         )
+    }
+}
+
+/// The private state of an object of `instance`.
+fn recorded(instance: &Instance) -> Private {
+    Private {
+        instance_id: Some(instance.id.clone()),
+        environment: Some(instance.environment_type.clone()),
     }
 }
 

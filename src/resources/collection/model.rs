@@ -18,6 +18,9 @@ pub enum Kind {
     /// A JSON object held as a string: Clerk gets and answers the object,
     /// and two texts of the same object (formatting, key order) are equal.
     JsonObject,
+    /// Clerk's array of objects with these attributes, as a Terraform list
+    /// of objects; Clerk's `null` stays null.
+    ObjectList(&'static [(&'static str, Kind)]),
 }
 
 impl Kind {
@@ -26,6 +29,34 @@ impl Kind {
             Kind::String | Kind::JsonObject => Type::String,
             Kind::Bool => Type::Bool,
             Kind::Int => Type::Number,
+            Kind::ObjectList(attributes) => Type::list(Type::object(
+                attributes
+                    .iter()
+                    .map(|(name, kind)| (*name, kind.value_type())),
+            )),
+        }
+    }
+}
+
+/// A constant value of an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Literal {
+    Bool(bool),
+    Str(&'static str),
+}
+
+impl Literal {
+    pub fn json(self) -> Json {
+        match self {
+            Literal::Bool(b) => Json::Bool(b),
+            Literal::Str(s) => Json::String(s.to_string()),
+        }
+    }
+
+    pub fn value(self) -> Value {
+        match self {
+            Literal::Bool(b) => Value::Bool(b),
+            Literal::Str(s) => Value::string(s),
         }
     }
 }
@@ -103,6 +134,15 @@ pub struct Field {
     pub reset_by: Option<&'static str>,
     /// Clerk wants this other attribute in an update that sends this one.
     pub sent_with: Option<&'static str>,
+    /// Clerk accepts a value only on production instances (`null`, which
+    /// removes it, is fine anywhere): refused at plan when the instance in
+    /// private state is not production, and before any write.
+    pub production_only: bool,
+    /// A computed attribute every object of this resource has with this
+    /// value, sent on create (Clerk wants it; users do not set it). An
+    /// object with another value is not one of this resource's: import,
+    /// update and delete refuse it, giving the reason (the `&str`).
+    pub fixed: Option<(Literal, &'static str)>,
 }
 
 impl Field {
@@ -121,6 +161,8 @@ impl Field {
             required_when: None,
             reset_by: None,
             sent_with: None,
+            production_only: false,
+            fixed: None,
         }
     }
 
@@ -190,6 +232,18 @@ impl Field {
 
     pub const fn reset_by(mut self, other: &'static str) -> Field {
         self.reset_by = Some(other);
+        self
+    }
+
+    pub const fn production_only(mut self) -> Field {
+        self.production_only = true;
+        self
+    }
+
+    /// An attribute with a fixed value (see the `fixed` member): `why`
+    /// completes "…: " after the object is named.
+    pub const fn fixed(mut self, value: Literal, why: &'static str) -> Field {
+        self.fixed = Some((value, why));
         self
     }
 
@@ -266,9 +320,41 @@ pub fn plan(fields: &[Field], prior: Option<&Value>, config: &Value) -> Planned 
         };
         attributes.push((field.name, value));
     }
-    Planned {
-        state: Value::object(attributes),
-        replace,
+    let mut state = Value::object(attributes);
+    // Clerk's answer to an update may change its own attributes (a renamed
+    // domain gets new CNAME targets): they are unknown until apply, except
+    // fixed ones. An unknown configured value counts as a change.
+    if let (Some(prior), false) = (prior, fresh) {
+        let updates = update_body(fields, prior, &state).map_or(true, |body| !body.is_empty());
+        if let (true, Value::Object(map)) = (updates, &mut state) {
+            for field in fields
+                .iter()
+                .filter(|f| f.role == Role::Computed && f.fixed.is_none())
+            {
+                map.insert(field.name.to_string(), Value::Unknown);
+            }
+        }
+    }
+    Planned { state, replace }
+}
+
+/// The planned state of an update that sent nothing: attributes still
+/// unknown (Clerk's, planned as possibly changing) keep their prior values.
+pub fn settle(planned: &Value, prior: &Value) -> Value {
+    match planned {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(name, value)| {
+                    let value = if value.is_unknown() {
+                        attr(prior, name)
+                    } else {
+                        value.clone()
+                    };
+                    (name.clone(), value)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -285,6 +371,23 @@ fn to_json(kind: Kind, value: &Value) -> Result<Option<Json>, String> {
             .map(|i| Some(Json::from(i)))
             .ok_or_else(|| "expected a whole number".to_string()),
         Value::Bool(b) => Ok(Some(Json::Bool(*b))),
+        Value::List(items) => {
+            let Kind::ObjectList(attributes) = kind else {
+                return Err("unexpected list".to_string());
+            };
+            let objects = items
+                .iter()
+                .map(|item| {
+                    let mut object = Map::new();
+                    for (name, kind) in attributes {
+                        let json = to_json(*kind, &attr(item, name))?;
+                        object.insert(name.to_string(), json.unwrap_or(Json::Null));
+                    }
+                    Ok(Json::Object(object))
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            Ok(Some(Json::Array(objects)))
+        }
         Value::Unknown => Err("a planned value is still unknown".to_string()),
         other => Err(format!("unexpected value {other:?}")),
     }
@@ -304,7 +407,52 @@ pub fn create_body(fields: &[Field], planned: &Value) -> Result<Map<String, Json
             body.insert(field.name.to_string(), json);
         }
     }
+    for field in fields {
+        if let Some((value, _)) = field.fixed {
+            body.insert(field.name.to_string(), value.json());
+        }
+    }
     Ok(body)
+}
+
+/// The first attribute whose fixed value `state` does not have, with the
+/// reason: the object is not one of this resource's. Unknown and null
+/// values are not taken as another value.
+pub fn foreign<'a>(fields: &'a [Field], state: &Value) -> Option<(&'a Field, &'static str)> {
+    fields.iter().find_map(|field| {
+        let (value, why) = field.fixed?;
+        let actual = attr(state, field.name);
+        (!actual.is_null() && !actual.is_unknown() && actual != value.value())
+            .then_some((field, why))
+    })
+}
+
+/// A short text of a value for messages: `true`, `"text"`, `null`.
+pub fn show(value: &Value) -> String {
+    match value.without_dynamic() {
+        Value::Null => "null".to_string(),
+        Value::Unknown => "(known after apply)".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => format!("{s:?}"),
+        _ => "(a collection)".to_string(),
+    }
+}
+
+/// The production-only attributes a body would set (to anything but null).
+pub fn production_only_sent<'a>(fields: &'a [Field], body: &Map<String, Json>) -> Vec<&'a Field> {
+    fields
+        .iter()
+        .filter(|f| f.production_only && body.get(f.name).is_some_and(|v| !v.is_null()))
+        .collect()
+}
+
+/// The production-only attributes a configuration sets (known or not).
+pub fn production_only_configured<'a>(fields: &'a [Field], config: &Value) -> Vec<&'a Field> {
+    fields
+        .iter()
+        .filter(|f| f.production_only && !attr(config, f.name).is_null())
+        .collect()
 }
 
 /// The body of an in-place update: the configured attributes that changed
@@ -363,6 +511,18 @@ fn from_json(kind: Kind, json: Option<&Json>) -> Value {
         (Kind::Bool, Some(Json::Bool(b))) => Value::Bool(*b),
         (Kind::Int, Some(Json::Number(n))) => n.as_i64().map_or(Value::Null, Value::int),
         (Kind::JsonObject, Some(object @ Json::Object(_))) => Value::String(object.to_string()),
+        (Kind::ObjectList(attributes), Some(Json::Array(items))) => Value::List(
+            items
+                .iter()
+                .map(|item| {
+                    Value::object(
+                        attributes
+                            .iter()
+                            .map(|(name, kind)| (*name, from_json(*kind, item.get(name)))),
+                    )
+                })
+                .collect(),
+        ),
         _ => Value::Null,
     }
 }
@@ -470,27 +630,46 @@ where
 }
 
 /// What the provider remembers about an object beyond its attributes: the
-/// instance it was created in or imported from, checked before each write.
+/// instance it was created in or imported from, checked before each write,
+/// and that instance's environment, which plans check production-only
+/// attributes against.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Private {
     pub instance_id: Option<String>,
+    /// `development` or `production`; absent in state written before it
+    /// was recorded, until the next refresh.
+    pub environment: Option<String>,
 }
 
 impl Private {
     pub fn from_bytes(bytes: &[u8]) -> Private {
-        let instance_id = serde_json::from_slice::<Json>(bytes)
-            .ok()
-            .and_then(|j| j.get("instance_id")?.as_str().map(str::to_string));
-        Private { instance_id }
+        let json = serde_json::from_slice::<Json>(bytes).ok();
+        let text = |key: &str| {
+            json.as_ref()
+                .and_then(|j| j.get(key)?.as_str().map(str::to_string))
+        };
+        Private {
+            instance_id: text("instance_id"),
+            environment: text("environment"),
+        }
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        match &self.instance_id {
-            Some(id) => serde_json::json!({ "instance_id": id })
-                .to_string()
-                .into_bytes(),
-            None => Vec::new(),
+        let Some(id) = &self.instance_id else {
+            return Vec::new();
+        };
+        let mut json = serde_json::json!({ "instance_id": id });
+        if let Some(environment) = &self.environment {
+            json["environment"] = Json::String(environment.clone());
         }
+        json.to_string().into_bytes()
+    }
+
+    /// The instance's environment is known and is not production.
+    pub fn not_production(&self) -> bool {
+        self.environment
+            .as_deref()
+            .is_some_and(|env| env != "production")
     }
 }
 

@@ -5,7 +5,30 @@
 //! URL with `https://` or a custom scheme (`my-app://callback`); an
 //! allow-list identifier is an email address, a phone number or a web3
 //! wallet; a block-list identifier may also be an email domain, written
-//! `*@example.com`.
+//! `*@example.com`. A domain name is only checked for what is wrong
+//! everywhere (a scheme, a path, spaces): whether a port is allowed
+//! depends on the instance's environment, which Clerk (and the emulator's
+//! own rules) judge.
+
+/// A domain name as Clerk's `/v1/domains` takes it: a host name (with a
+/// port on development instances), without scheme, path or spaces. The
+/// rest (labels, the port's environment) is Clerk's to judge.
+pub fn domain_name(value: &str) -> Result<(), String> {
+    let problem = |why: &str| Err(format!("{value:?} is not a valid domain name: {why}"));
+    if value.trim().is_empty() {
+        return problem("it is empty");
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return problem("it contains a space or a control character");
+    }
+    if value.contains("://") {
+        return problem("give the host name only, without a scheme such as https://");
+    }
+    if value.contains(['/', '?', '#', '@']) {
+        return problem("give the host name only, without a path, query or user");
+    }
+    Ok(())
+}
 
 /// `identifier_type` values Clerk reports.
 pub const EMAIL: &str = "email_address";
@@ -130,6 +153,28 @@ mod tests {
             "://x",
         ] {
             assert!(redirect_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn domain_names() {
+        for ok in [
+            "satellite.example.com",
+            "localhost:3001",
+            "Docs.Example.com",
+        ] {
+            assert!(domain_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            " ",
+            "https://example.com",
+            "example.com/app",
+            "exa mple.com",
+            " example.com",
+            "user@example.com",
+        ] {
+            assert!(domain_name(bad).is_err(), "{bad}");
         }
     }
 

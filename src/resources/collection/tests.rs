@@ -1,6 +1,7 @@
 //! Unit tests of the collection engine's pure parts: plans and what
 //! replaces, request bodies, answers becoming state, listings and paging,
-//! private state, and the three resources' descriptions.
+//! private state, lists of objects, fixed and production-only attributes,
+//! and the resources' descriptions.
 
 use serde_json::json;
 
@@ -195,8 +196,20 @@ async fn pages_are_read_until_a_short_one() {
 fn private_state_round_trips_and_tolerates_garbage() {
     let private = Private {
         instance_id: Some("ins_1".into()),
+        environment: Some("development".into()),
     };
     assert_eq!(Private::from_bytes(&private.to_bytes()), private);
+    assert!(private.not_production());
+    // Written before the environment was recorded: not known, not refused.
+    let old = Private::from_bytes(br#"{"instance_id":"ins_1"}"#);
+    assert_eq!(old.instance_id.as_deref(), Some("ins_1"));
+    assert_eq!(old.environment, None);
+    assert!(!old.not_production());
+    let production = Private {
+        environment: Some("production".into()),
+        ..private
+    };
+    assert!(!production.not_production());
     assert_eq!(Private::from_bytes(b""), Private::default());
     assert_eq!(Private::from_bytes(b"not json"), Private::default());
     assert!(Private::default().to_bytes().is_empty());
@@ -515,4 +528,249 @@ fn an_unset_create_only_flag_is_null_when_new_and_kept_afterwards() {
     ]);
     let replaced = model::plan(FLAGGED, Some(&prior), &config);
     assert_eq!(replaced.state.get("notify"), Some(&Value::Null));
+}
+
+static TARGET: &[(&str, Kind)] = &[("host", Kind::String), ("required", Kind::Bool)];
+
+static SATELLITES: &[Field] = &[
+    Field::required("name", Kind::String, "n"),
+    Field::optional("proxy_url", Kind::String, "p").production_only(),
+    Field::computed("is_satellite", Kind::Bool, "s").fixed(model::Literal::Bool(true), "why"),
+    Field::computed("targets", Kind::ObjectList(TARGET), "t"),
+];
+
+fn satellite(name: &str, is_satellite: bool) -> Value {
+    state(&[
+        ("id", s("dmn_1")),
+        ("name", s(name)),
+        ("proxy_url", Value::Null),
+        ("is_satellite", Value::Bool(is_satellite)),
+        (
+            "targets",
+            Value::List(vec![state(&[
+                ("host", s(&format!("clerk.{name}"))),
+                ("required", Value::Bool(true)),
+            ])]),
+        ),
+    ])
+}
+
+#[test]
+fn object_lists_are_typed_read_and_written() {
+    use crate::value::Type;
+    assert_eq!(
+        Kind::ObjectList(TARGET).value_type(),
+        Type::list(Type::object([
+            ("host", Type::String),
+            ("required", Type::Bool)
+        ]))
+    );
+    let answer = json!({
+        "id": "dmn_1", "name": "a.example.com", "proxy_url": null, "is_satellite": true,
+        "targets": [{"host": "clerk.a.example.com", "value": "ignored", "required": true}],
+    });
+    assert_eq!(
+        model::state_from_object(SATELLITES, &answer, None),
+        satellite("a.example.com", true)
+    );
+    // Clerk's null stays null; an item lacking an attribute has it null.
+    let answer = json!({"id": "dmn_1", "targets": null});
+    assert_eq!(
+        model::state_from_object(SATELLITES, &answer, None).get("targets"),
+        Some(&Value::Null)
+    );
+    let answer = json!({"id": "dmn_1", "targets": [{"host": "h"}]});
+    assert_eq!(
+        model::state_from_object(SATELLITES, &answer, None).get("targets"),
+        Some(&Value::List(vec![state(&[
+            ("host", s("h")),
+            ("required", Value::Null)
+        ])]))
+    );
+    // A configurable list of objects is sent as Clerk's array.
+    static SENT: &[Field] = &[Field::optional("targets", Kind::ObjectList(TARGET), "t")];
+    let planned = state(&[(
+        "targets",
+        Value::List(vec![state(&[("host", s("h")), ("required", Value::Null)])]),
+    )]);
+    assert_eq!(
+        Json::Object(model::create_body(SENT, &planned).unwrap()),
+        json!({"targets": [{"host": "h", "required": null}]})
+    );
+}
+
+#[test]
+fn fixed_values_are_sent_on_create_and_mark_other_objects() {
+    let config = state(&[("name", s("a.example.com"))]);
+    let planned = model::plan(SATELLITES, None, &config).state;
+    assert_eq!(planned.get("is_satellite"), Some(&Value::Unknown));
+    assert_eq!(
+        Json::Object(model::create_body(SATELLITES, &planned).unwrap()),
+        json!({"name": "a.example.com", "is_satellite": true})
+    );
+    assert!(model::foreign(SATELLITES, &satellite("a.example.com", true)).is_none());
+    let (field, why) = model::foreign(SATELLITES, &satellite("a.example.com", false)).unwrap();
+    assert_eq!((field.name, why), ("is_satellite", "why"));
+    for unknown in [Value::Null, Value::Unknown] {
+        let mut st = satellite("a.example.com", true);
+        if let Value::Object(map) = &mut st {
+            map.insert("is_satellite".into(), unknown);
+        }
+        assert!(model::foreign(SATELLITES, &st).is_none());
+    }
+    // Fixed values never go into an update.
+    let mut renamed = satellite("b.example.com", true);
+    if let Value::Object(map) = &mut renamed {
+        map.insert("targets".into(), Value::Unknown);
+    }
+    assert_eq!(
+        Json::Object(
+            model::update_body(SATELLITES, &satellite("a.example.com", true), &renamed).unwrap()
+        ),
+        json!({"name": "b.example.com"})
+    );
+}
+
+#[test]
+fn an_update_plans_clerks_attributes_unknown_except_fixed_ones() {
+    let prior = satellite("a.example.com", true);
+    let unchanged = model::plan(SATELLITES, Some(&prior), &prior);
+    assert_eq!(unchanged.state, prior);
+
+    let renamed = model::plan(
+        SATELLITES,
+        Some(&prior),
+        &state(&[("name", s("b.example.com"))]),
+    );
+    assert!(renamed.replace.is_empty());
+    assert_eq!(renamed.state.get("id"), prior.get("id"));
+    assert_eq!(renamed.state.get("targets"), Some(&Value::Unknown));
+    assert_eq!(renamed.state.get("is_satellite"), Some(&Value::Bool(true)));
+
+    // A configured value unknown at plan may change: Clerk's are unknown
+    // too, and an apply that then sends nothing keeps the prior ones.
+    let unknown = model::plan(
+        SATELLITES,
+        Some(&prior),
+        &state(&[("name", Value::Unknown)]),
+    );
+    assert_eq!(unknown.state.get("targets"), Some(&Value::Unknown));
+    let mut at_apply = unknown.state.clone();
+    if let Value::Object(map) = &mut at_apply {
+        map.insert("name".into(), s("a.example.com"));
+    }
+    assert_eq!(model::settle(&at_apply, &prior), prior);
+
+    // Resources whose every change replaces or is create-only keep theirs.
+    let old = self::prior();
+    let mut config = old.clone();
+    if let Value::Object(map) = &mut config {
+        map.insert("notify".into(), Value::Bool(false));
+    }
+    let planned = model::plan(FIELDS, Some(&old), &config);
+    assert_eq!(planned.state.get("kind"), Some(&s("email")));
+}
+
+#[test]
+fn production_only_values_are_found_in_bodies_and_configurations() {
+    let mut body = serde_json::Map::new();
+    body.insert("name".into(), json!("a"));
+    assert!(model::production_only_sent(SATELLITES, &body).is_empty());
+    body.insert("proxy_url".into(), Json::Null);
+    assert!(
+        model::production_only_sent(SATELLITES, &body).is_empty(),
+        "removing is allowed"
+    );
+    body.insert("proxy_url".into(), json!("https://a.example.com/__clerk"));
+    let sent: Vec<_> = model::production_only_sent(SATELLITES, &body)
+        .iter()
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(sent, ["proxy_url"]);
+    assert!(model::production_only_configured(SATELLITES, &state(&[("name", s("a"))])).is_empty());
+    assert_eq!(
+        model::production_only_configured(
+            SATELLITES,
+            &state(&[("name", s("a")), ("proxy_url", Value::Unknown)])
+        )
+        .len(),
+        1
+    );
+}
+
+fn plan_domain(config: &Value, private: &Private) -> PlanResponse {
+    use crate::resources::domain::DOMAIN;
+    let prior = satellite("a.example.com", true);
+    DOMAIN.plan(&PlanRequest {
+        type_name: "clerk_domain".into(),
+        prior_state: prior.clone(),
+        proposed_new_state: config.clone(),
+        config: config.clone(),
+        prior_private: private.to_bytes(),
+    })
+}
+
+#[test]
+fn a_proxy_on_a_known_development_instance_is_refused_at_plan() {
+    let with_proxy = state(&[
+        ("name", s("a.example.com")),
+        ("proxy_url", s("https://a.example.com/__clerk")),
+    ]);
+    let private = |environment: Option<&str>| Private {
+        instance_id: Some("ins_1".into()),
+        environment: environment.map(str::to_string),
+    };
+    let refused = plan_domain(&with_proxy, &private(Some("development")));
+    let text = format!("{:?}", refused.diagnostics);
+    assert!(refused.diagnostics.has_errors(), "{text}");
+    assert!(
+        text.contains("proxy_url is for production instances only"),
+        "{text}"
+    );
+    assert!(text.contains("development instance"), "{text}");
+    for environment in [Some("production"), None] {
+        let planned = plan_domain(&with_proxy, &private(environment));
+        assert!(!planned.diagnostics.has_errors(), "{environment:?}");
+    }
+    let without = state(&[("name", s("a.example.com"))]);
+    assert!(!plan_domain(&without, &private(Some("development")))
+        .diagnostics
+        .has_errors());
+}
+
+#[test]
+fn the_domain_is_described_as_a_satellite_collection() {
+    use crate::resources::domain::DOMAIN;
+    assert_eq!(DOMAIN.path, "/domains");
+    assert_eq!(DOMAIN.listing, Listing::DataObject);
+    assert_eq!(DOMAIN.lookup, Lookup::InListing);
+    assert_eq!(DOMAIN.natural_key, Some("name"));
+    assert!(DOMAIN.updatable);
+    let field = |name: &str| DOMAIN.fields.iter().find(|f| f.name == name).unwrap();
+    assert!(DOMAIN.fields.iter().all(|f| !f.replaces && !f.always_sent));
+    assert!(field("proxy_url").production_only);
+    assert_eq!(
+        field("is_satellite").fixed.map(|(value, _)| value),
+        Some(model::Literal::Bool(true))
+    );
+    assert!(field("is_satellite")
+        .fixed
+        .unwrap()
+        .1
+        .contains("clerk_instance_settings"));
+    let schema = DOMAIN.schema();
+    let targets = schema.block.attribute("cname_targets").unwrap();
+    assert!(targets.computed && !targets.optional);
+    assert_eq!(
+        targets.ty,
+        crate::value::Type::list(crate::value::Type::object([
+            ("host", crate::value::Type::String),
+            ("value", crate::value::Type::String),
+            ("required", crate::value::Type::Bool),
+        ]))
+    );
+    assert!(schema.block.attribute("name").unwrap().required);
+    assert!(DOMAIN
+        .validate_config(&state(&[("name", s(" a.example.com"))]))
+        .has_errors());
 }
