@@ -554,7 +554,8 @@ async fn upgrade_resource_state_keeps_drops_unknown_attributes_or_explains() {
     assert_eq!(upgraded.get("support_email"), Some(&Value::Null));
 
     // A schema version from the future is refused, not guessed at.
-    let answer = upgrade(written, 1).await;
+    let newer_version = terraform_provider_clerk::resources::STATE_VERSION + 1;
+    let answer = upgrade(written, newer_version).await;
     assert!(has_error(&answer.diagnostics));
     assert!(
         answer.diagnostics[0].summary.contains("newer provider"),

@@ -179,6 +179,10 @@ resource "clerk_jwt_template" "api" {
     role = "{{user.public_metadata.role}}"
   })
 }
+
+resource "clerk_domain" "satellite" {
+  name = "satellite.example.com"
+}
 "#;
 
 /// A workspace holding their state for every type both providers have,
@@ -212,6 +216,11 @@ fn switched(emulator: &Emulator) -> Workspace {
         json!({"name": "api", "lifetime": 3600,
                "claims": {"role": "{{user.public_metadata.role}}"}}),
     );
+    let satellite = created(
+        emulator,
+        "domains",
+        json!({"name": "satellite.example.com", "is_satellite": true}),
+    );
     let mut agency_state = their_resource("clerk_allowlist_identifier", &instance, &agency);
     agency_state["name"] = json!("agency");
     agency_state["instances"][0]["attributes"]["identifier"] = json!("agency@example.com");
@@ -228,6 +237,7 @@ fn switched(emulator: &Emulator) -> Workspace {
             agency_state,
             their_resource("clerk_blocklist_identifier", &instance, &spammer),
             their_resource("clerk_jwt_template", &instance, &template),
+            their_resource("clerk_domain", &instance, &satellite),
         ],
     );
     let replaced = ws.run(&[
@@ -242,7 +252,7 @@ fn switched(emulator: &Emulator) -> Workspace {
     assert!(
         replaced
             .stdout
-            .contains("Successfully replaced provider for 7 resources"),
+            .contains("Successfully replaced provider for 8 resources"),
         "{}",
         replaced.combined()
     );
@@ -259,17 +269,29 @@ fn every_shared_type_switches_with_replace_provider_and_plans_nothing() {
     let (code, plan) = ws.plan_exit_code();
     assert_eq!(code, 0, "expected an empty plan:\n{}", plan.combined());
     assert_only_gets(&emulator);
-    // The one attribute of theirs this provider lacks is named, once, at
-    // the resource that had it; nothing else warns.
+    // The attributes of theirs this provider lacks are named, once each, at
+    // the resource that had them; nothing else warns.
     let text = plan.flat();
-    assert_eq!(
-        text.matches("State taken over from vanillauys/clerk")
-            .count(),
-        1,
-        "{text}"
-    );
-    assert!(text.contains("`ignore_dots_for_gmail_addresses`"), "{text}");
-    assert!(text.contains("clerk_instance_restrictions.main"), "{text}");
+    let warnings: Vec<&str> = text
+        .split("Warning: ")
+        .skip(1)
+        .filter(|w| w.contains(" state taken over from vanillauys/clerk"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{text}");
+    for (address, dropped) in [
+        (
+            "clerk_instance_restrictions.main",
+            "`ignore_dots_for_gmail_addresses`",
+        ),
+        ("clerk_domain.satellite", "`development_origin`"),
+    ] {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains(address) && w.contains(dropped)),
+            "{address}: {text}"
+        );
+    }
 
     // A refresh-only apply stores our layout and writes nothing to Clerk.
     let refreshed = ws.run(&["apply", "-refresh-only", "-auto-approve", "-no-color"]);
@@ -298,6 +320,9 @@ fn every_shared_type_switches_with_replace_provider_and_plans_nothing() {
     }
     let template = stored_instance(&ws, "clerk_jwt_template", "api")["attributes"].clone();
     assert_eq!(template["lifetime"], 3600);
+    let domain = stored_instance(&ws, "clerk_domain", "satellite")["attributes"].clone();
+    assert!(domain.get("development_origin").is_none(), "{domain}");
+    assert_eq!(domain["is_satellite"], true);
 
     // Switched for good: no warning, still nothing to do, never a write.
     let (code, plan) = ws.plan_exit_code();

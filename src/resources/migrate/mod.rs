@@ -148,7 +148,11 @@ impl Adopted {
             })
             .collect();
         Some(Diagnostic::warning(
-            format!("State taken over from {}", self.from.provider),
+            // One summary per type: Terraform folds warnings that share one.
+            format!(
+                "{} state taken over from {}",
+                self.from.target_type, self.from.provider
+            ),
             format!(
                 "This {target} was stored by {provider}'s {source}. Its attributes that this \
                  provider does not have were dropped from state: {named}. Nothing was sent to \
