@@ -21,8 +21,11 @@ const USAGE: &str = "\
 usage: clerk-emulator [--listen 127.0.0.1:0] [--state FILE] [--key SECRET_KEY]...
                       [--environment-lag-ms N] [--latency-ms N] [--quiet]
 
-A local stand-in for Clerk's Backend API (/v1/instance, /v1/domains) and the
-Frontend API's /v1/environment, with a control API under /__emulator/.
+A local stand-in for the parts of Clerk's Backend API the provider uses
+(/v1/instance and its settings, /v1/organization_roles, /v1/domains,
+/v1/redirect_urls, /v1/allowlist_identifiers, /v1/blocklist_identifiers,
+/v1/jwt_templates) and the Frontend API's /v1/environment, with a control
+API under /__emulator/.
 
   --listen ADDR             loopback address to bind (default 127.0.0.1:0)
   --state FILE              load instances from FILE and save after each change
