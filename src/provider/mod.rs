@@ -35,8 +35,9 @@ pub struct ClerkProvider {
     cancel: CancellationToken,
     env: fn(&str) -> Option<String>,
     /// Warnings about state taken over from another provider, by resource
-    /// type and id, shown by the object's next refresh. Terraform before
-    /// 1.3 drops warnings of UpgradeResourceState, but shows ReadResource's.
+    /// type and id, shown by the object's next refresh: Terraform 1.0 drops
+    /// the warnings of UpgradeResourceState, but every version shows
+    /// ReadResource's.
     adopted: Mutex<HashMap<(String, String), Diagnostic>>,
 }
 
@@ -181,7 +182,10 @@ impl Provider for ClerkProvider {
             Ok(resource) => resource,
             Err(diags) => return (Value::Null, diags),
         };
-        match migrate::recognize(type_name, version, raw_json, &resource.schema()) {
+        let Some(schema) = self.schemas.resources.get(type_name) else {
+            return resource.upgrade(version, raw_json);
+        };
+        match migrate::recognize(type_name, version, raw_json, schema) {
             None => resource.upgrade(version, raw_json),
             Some(Ok(adopted)) => {
                 if let Some(warning) = adopted.warning() {
@@ -288,7 +292,13 @@ impl Provider for ClerkProvider {
                 ..MoveResponse::default()
             };
         };
-        match migrate::moved(&request, &target.schema()) {
+        let Some(schema) = self.schemas.resources.get(target.type_name()) else {
+            return MoveResponse {
+                diagnostics: unsupported_move(&request).into(),
+                ..MoveResponse::default()
+            };
+        };
+        match migrate::moved(&request, schema) {
             None => MoveResponse {
                 diagnostics: unsupported_move(&request).into(),
                 ..MoveResponse::default()
