@@ -19,7 +19,7 @@ cargo="${CARGO:-cargo}"
 out="$root/target/bench"
 
 scripts/install-tools.sh --bench
-go_provider="$(ls "$root"/.tools/venv/lib/terraform-provider-null_v2.1.2_* 2>/dev/null | head -n 1)"
+go_provider="$(ls "$root"/.tools/venv/lib/terraform-provider-null_v2.1.2_* 2>/dev/null | sed -n 1p)"
 if [ ! -x "$go_provider" ]; then
   echo "bench: the hashicorp/null 2.1.2 binary is missing from .tools/venv/lib" >&2
   exit 1

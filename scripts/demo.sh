@@ -9,7 +9,7 @@ cd "$root"
 
 echo "==> Building the provider and the emulator"
 cargo build --quiet --locked --bins
-version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
+version="$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)"
 
 echo "==> Installing Terraform for the demo (into .tools/)"
 scripts/install-tools.sh

@@ -26,7 +26,7 @@ want_null=0
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-if [ ! -x "$venv/bin/terraform" ] || ! "$venv/bin/terraform" version 2>/dev/null | grep -q 'v1.0.3'; then
+if [ ! -x "$venv/bin/terraform" ] || ! "$venv/bin/terraform" version 2>/dev/null | grep 'v1.0.3' >/dev/null; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "$terraform_pkg"
 fi
 if [ ! -x "$old_venv/bin/python" ]; then
@@ -38,12 +38,14 @@ fi
 chmod +x "$old_bin"
 mkdir -p "$(dirname "$old_link")"
 ln -sfn ../venv-terraform-0.13.5/lib/terraform_linux "$old_link"
-if ! "$old_link" version 2>/dev/null | grep -q 'v0.13.5'; then
+if ! "$old_link" version 2>/dev/null | grep 'v0.13.5' >/dev/null; then
   echo "install-tools: $old_link does not report Terraform v0.13.5" >&2
   exit 1
 fi
 if [ "$want_null" = 1 ] && ! ls "$venv"/lib/terraform-provider-null_* >/dev/null 2>&1; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "$null_pkg"
 fi
-"$venv/bin/terraform" version | head -n 1
-"$old_link" version | head -n 1
+# sed reads to the end: with pipefail, `head` closing the pipe early could
+# kill the writer with SIGPIPE and fail the script at random.
+"$venv/bin/terraform" version | sed -n 1p
+"$old_link" version | sed -n 1p

@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
 done
 
 [ -n "${HOME:-}" ] || die "HOME is not set"
-version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)"
+version="$(awk -F'"' '/^version = /{print $2; exit}' "$root/Cargo.toml")"
 [ -n "$version" ] || die "no version in Cargo.toml"
 
 case "$(uname -s)" in

@@ -74,7 +74,7 @@ done
 
 die() { echo "release.sh: $*" >&2; exit 1; }
 
-version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)"
+version="$(awk -F'"' '/^version = /{print $2; exit}' "$root/Cargo.toml")"
 [ -n "$version" ] || die "no version in Cargo.toml"
 dist="${DIST:-$root/dist}"
 command -v python3 >/dev/null || die "python3 is needed to write the zips"
@@ -162,7 +162,7 @@ if [ "$build" = 1 ]; then
       (cd "$root" && cargo build --release --locked --bin "$name")
       binary="$target_dir/release/$name$exe"
     else
-      if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx "$target"; then
+      if command -v rustup >/dev/null && ! rustup target list --installed | grep -x "$target" >/dev/null; then
         die "Rust target $target is not installed (rustup target add $target)"
       fi
       echo "==> cargo build --release --locked --target $target"
