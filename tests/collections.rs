@@ -46,22 +46,9 @@ fn stored(emulator: &Emulator, list: &str) -> Vec<Json> {
         .unwrap_or_default()
 }
 
-/// `(method, path)` of every request but the control API's.
-fn calls(emulator: &Emulator) -> Vec<(String, String)> {
-    emulator
-        .requests()
-        .into_iter()
-        .map(|r| {
-            (
-                r["method"].as_str().unwrap_or_default().to_string(),
-                r["path"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
 fn writes(emulator: &Emulator) -> Vec<(String, String)> {
-    calls(emulator)
+    emulator
+        .calls()
         .into_iter()
         .filter(|(method, _)| method != "GET")
         .collect()
@@ -72,29 +59,6 @@ fn ready(emulator: &Emulator, body: &str) -> Workspace {
     ws.write_config(&format!("provider \"clerk\" {{}}\n\n{body}"));
     ws.init();
     ws
-}
-
-/// The planned actions of one resource, from `plan -json`.
-fn planned_actions(ws: &Workspace, address: &str) -> Vec<String> {
-    let plan = ws.plan_json();
-    plan["resource_changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["address"] == address)
-        .map(|c| {
-            c["change"]["actions"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn import(ws: &Workspace, address: &str, id: &str) -> support::Run {
-    ws.run(&["import", "-input=false", "-no-color", address, id])
 }
 
 fn request_bodies(emulator: &Emulator, method: &str, path: &str) -> Vec<Json> {
@@ -129,14 +93,16 @@ fn redirect_url_lifecycle_replace_drift_and_destroy() {
     ws.assert_no_changes();
     assert!(writes(&emulator).is_empty());
     // Refresh reads the one object by id.
-    assert!(calls(&emulator).contains(&("GET".into(), format!("/v1/redirect_urls/{first}"))));
+    assert!(emulator
+        .calls()
+        .contains(&("GET".into(), format!("/v1/redirect_urls/{first}"))));
 
     // A new URL replaces the object: Clerk cannot update one.
     ws.write_config(&format!(
         "provider \"clerk\" {{}}\n\n{}",
         redirect("https://example.com/callback")
     ));
-    assert_eq!(planned_actions(&ws, URL), ["delete", "create"]);
+    assert_eq!(ws.planned_actions(URL), ["delete", "create"]);
     emulator.clear_requests();
     ws.apply().assert_ok();
     assert_eq!(
@@ -152,7 +118,7 @@ fn redirect_url_lifecycle_replace_drift_and_destroy() {
 
     // Deleted outside Terraform: refresh drops it and apply creates it again.
     delete_out_of_band(&emulator, "redirect_urls", &second);
-    assert_eq!(planned_actions(&ws, URL), ["create"]);
+    assert_eq!(ws.planned_actions(URL), ["create"]);
     ws.apply().assert_ok();
     let stored_now = stored(&emulator, "redirect_urls");
     assert_eq!(stored_now.len(), 1);
@@ -205,15 +171,15 @@ fn import_by_id_and_natural_key_only_reads() {
     emulator.clear_requests();
 
     // By id …
-    import(&ws, URL, url["id"].as_str().unwrap()).assert_ok();
-    import(
-        &ws,
+    ws.import(URL, url["id"].as_str().unwrap()).assert_ok();
+    ws.import(
         "clerk_allowlist_identifier.friend",
         allowed["id"].as_str().unwrap(),
     )
     .assert_ok();
     // … and by natural key.
-    import(&ws, "clerk_blocklist_identifier.spam", "*@spam.example").assert_ok();
+    ws.import("clerk_blocklist_identifier.spam", "*@spam.example")
+        .assert_ok();
     assert_eq!(ws.resource_values(URL)["id"], url["id"]);
     let spam = ws.resource_values("clerk_blocklist_identifier.spam");
     assert_eq!(spam["id"], blocked["id"]);
@@ -230,9 +196,8 @@ fn import_by_id_and_natural_key_only_reads() {
     for address in [URL, "clerk_blocklist_identifier.spam"] {
         ws.run(&["state", "rm", address]).assert_ok();
     }
-    import(&ws, URL, "my-app://cb").assert_ok();
-    import(
-        &ws,
+    ws.import(URL, "my-app://cb").assert_ok();
+    ws.import(
         "clerk_blocklist_identifier.spam",
         blocked["id"].as_str().unwrap(),
     )
@@ -241,7 +206,7 @@ fn import_by_id_and_natural_key_only_reads() {
 
     // Something that does not exist is an error that says so.
     ws.run(&["state", "rm", URL]).assert_ok();
-    let run = import(&ws, URL, "my-app://other");
+    let run = ws.import(URL, "my-app://other");
     run.assert_failed();
     assert!(
         run.flat().contains("No such redirect URL"),
@@ -285,7 +250,8 @@ fn a_duplicate_create_names_the_existing_object_and_the_import_command() {
     );
     assert_eq!(stored(&emulator, "allowlist_identifiers").len(), 1);
     // Following the advice works.
-    import(&ws, "clerk_allowlist_identifier.phone", id).assert_ok();
+    ws.import("clerk_allowlist_identifier.phone", id)
+        .assert_ok();
     assert_eq!(
         ws.resource_values("clerk_allowlist_identifier.phone")["identifier_type"],
         "phone_number"
@@ -333,7 +299,7 @@ fn a_create_whose_answer_was_lost_is_sent_once_and_the_object_named() {
             text.contains(&format!("terraform import clerk_redirect_url.<name> {id}")),
             "{fault}:\n{text}"
         );
-        import(&ws, URL, &id).assert_ok();
+        ws.import(URL, &id).assert_ok();
         ws.assert_no_changes();
         // Start the next round without the object.
         ws.run(&["destroy", "-auto-approve", "-no-color"])
@@ -375,7 +341,7 @@ fn allowlist_identifiers_notify_on_create_only_and_come_back_when_deleted() {
     // notify is only ever sent on create: changing it sends nothing.
     ws.write_config(&format!("provider \"clerk\" {{}}\n\n{}", config(false)));
     assert_eq!(
-        planned_actions(&ws, "clerk_allowlist_identifier.a"),
+        ws.planned_actions("clerk_allowlist_identifier.a"),
         ["update"]
     );
     emulator.clear_requests();
@@ -394,7 +360,7 @@ fn allowlist_identifiers_notify_on_create_only_and_come_back_when_deleted() {
         .to_string();
     delete_out_of_band(&emulator, "allowlist_identifiers", &id);
     assert_eq!(
-        planned_actions(&ws, "clerk_allowlist_identifier.a"),
+        ws.planned_actions("clerk_allowlist_identifier.a"),
         ["create"]
     );
     ws.apply().assert_ok();
@@ -406,7 +372,7 @@ fn allowlist_identifiers_notify_on_create_only_and_come_back_when_deleted() {
         "provider \"clerk\" {}\n\nresource \"clerk_allowlist_identifier\" \"a\" {\n  identifier = \"b@example.com\"\n}\n",
     );
     assert_eq!(
-        planned_actions(&ws, "clerk_allowlist_identifier.a"),
+        ws.planned_actions("clerk_allowlist_identifier.a"),
         ["delete", "create"]
     );
     ws.apply().assert_ok();
@@ -439,7 +405,7 @@ fn blocklist_identifiers_replace_recreate_and_destroy() {
         config("*@spam.example")
     ));
     assert_eq!(
-        planned_actions(&ws, "clerk_blocklist_identifier.b"),
+        ws.planned_actions("clerk_blocklist_identifier.b"),
         ["delete", "create"]
     );
     ws.apply().assert_ok();
@@ -449,7 +415,7 @@ fn blocklist_identifiers_replace_recreate_and_destroy() {
         .to_string();
     delete_out_of_band(&emulator, "blocklist_identifiers", &id);
     assert_eq!(
-        planned_actions(&ws, "clerk_blocklist_identifier.b"),
+        ws.planned_actions("clerk_blocklist_identifier.b"),
         ["create"]
     );
     ws.apply().assert_ok();
@@ -486,7 +452,7 @@ fn refreshing_many_identifiers_costs_a_handful_of_list_requests() {
     emulator.clear_requests();
 
     ws.assert_no_changes();
-    let all = calls(&emulator);
+    let all = emulator.calls();
     let lists = |path: &str| all.iter().filter(|(_, p)| p == path).count();
     let allow = lists("/v1/allowlist_identifiers");
     let block = lists("/v1/blocklist_identifiers");
@@ -678,7 +644,7 @@ fn the_emulated_lists_are_as_strict_as_the_spec() {
         405
     );
     // Every call is in the request log.
-    let logged = calls(&emulator);
+    let logged = emulator.calls();
     assert!(logged.contains(&("DELETE".to_string(), format!("/v1/redirect_urls/{id}"))));
 }
 
@@ -699,12 +665,8 @@ fn import_reads_the_listing_through_all_its_pages_and_a_gone_object_deletes_clea
         "resource \"clerk_allowlist_identifier\" \"last\" {\n  identifier = \"user500@example.com\"\n}\n",
     );
     emulator.clear_requests();
-    import(
-        &ws,
-        "clerk_allowlist_identifier.last",
-        "user500@example.com",
-    )
-    .assert_ok();
+    ws.import("clerk_allowlist_identifier.last", "user500@example.com")
+        .assert_ok();
     let queries: Vec<Json> = emulator
         .requests()
         .into_iter()

@@ -37,21 +37,6 @@ fn listed(emulator: &Emulator) -> Vec<Json> {
         .unwrap_or_default()
 }
 
-/// `(method, path, body)` of every write.
-fn writes(emulator: &Emulator) -> Vec<(String, String, Json)> {
-    emulator
-        .writes()
-        .into_iter()
-        .map(|r| {
-            (
-                r["method"].as_str().unwrap_or_default().to_string(),
-                r["path"].as_str().unwrap_or_default().to_string(),
-                r["body"].clone(),
-            )
-        })
-        .collect()
-}
-
 fn write(method: &str, path: &str, body: Json) -> (String, String, Json) {
     (method.to_string(), path.to_string(), body)
 }
@@ -69,42 +54,13 @@ fn ready(emulator: &Emulator, body: &str) -> Workspace {
     ws
 }
 
-fn import(ws: &Workspace, address: &str, id: &str) -> support::Run {
-    ws.run(&["import", "-input=false", "-no-color", address, id])
-}
-
-/// The planned actions of one resource, from `plan -json`.
-fn planned_actions(ws: &Workspace, address: &str) -> Vec<String> {
-    ws.plan_json()["resource_changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["address"] == address)
-        .map(|c| {
-            c["change"]["actions"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-#[track_caller]
-fn assert_only_gets(emulator: &Emulator) {
-    let requests = emulator.requests();
-    assert!(!requests.is_empty(), "nothing was read");
-    assert!(writes(emulator).is_empty(), "{:?}", writes(emulator));
-}
-
 #[test]
 fn lifecycle_rename_drift_recreate_and_destroy() {
     let emulator = Emulator::start();
     let ws = ready(&emulator, "  name = \"satellite.example.com\"");
     ws.apply().assert_ok();
     assert_eq!(
-        writes(&emulator),
+        emulator.write_log(),
         [write(
             "POST",
             PATH,
@@ -128,11 +84,11 @@ fn lifecycle_rename_drift_recreate_and_destroy() {
     // Plan and refresh only read.
     emulator.clear_requests();
     ws.assert_no_changes();
-    assert_only_gets(&emulator);
+    emulator.assert_only_gets();
     emulator.clear_requests();
     ws.run(&["refresh", "-input=false", "-no-color"])
         .assert_ok();
-    assert_only_gets(&emulator);
+    emulator.assert_only_gets();
     assert!(emulator
         .requests()
         .iter()
@@ -157,15 +113,19 @@ fn lifecycle_rename_drift_recreate_and_destroy() {
         "{}",
         run.combined()
     );
-    assert!(writes(&emulator).is_empty(), "{:?}", writes(&emulator));
+    assert!(
+        emulator.write_log().is_empty(),
+        "{:?}",
+        emulator.write_log()
+    );
 
     // A new name is changed in place, sending only the name.
     config(&ws, "  name = \"docs.example.com\"");
-    assert_eq!(planned_actions(&ws, ADDRESS), ["update"]);
+    assert_eq!(ws.planned_actions(ADDRESS), ["update"]);
     emulator.clear_requests();
     ws.apply().assert_ok();
     assert_eq!(
-        writes(&emulator),
+        emulator.write_log(),
         [write(
             "PATCH",
             &format!("{PATH}/{id}"),
@@ -194,7 +154,7 @@ fn lifecycle_rename_drift_recreate_and_destroy() {
         run.combined()
     );
     assert!(flat.contains("a development instance"), "{flat}");
-    assert!(writes(&emulator).is_empty());
+    assert!(emulator.write_log().is_empty());
 
     // Renamed in the dashboard: the plan shows it, apply puts it back.
     config(&ws, "  name = \"docs.example.com\"");
@@ -215,7 +175,7 @@ fn lifecycle_rename_drift_recreate_and_destroy() {
     emulator.clear_requests();
     ws.apply().assert_ok();
     assert_eq!(
-        writes(&emulator),
+        emulator.write_log(),
         [write(
             "PATCH",
             &format!("{PATH}/{id}"),
@@ -226,11 +186,11 @@ fn lifecycle_rename_drift_recreate_and_destroy() {
 
     // Deleted outside Terraform: refresh drops it and apply creates it again.
     control(&emulator, "DELETE", &format!("/{id}"), None);
-    assert_eq!(planned_actions(&ws, ADDRESS), ["create"]);
+    assert_eq!(ws.planned_actions(ADDRESS), ["create"]);
     emulator.clear_requests();
     ws.apply().assert_ok();
     assert_eq!(
-        writes(&emulator),
+        emulator.write_log(),
         [write(
             "POST",
             PATH,
@@ -254,7 +214,7 @@ fn lifecycle_rename_drift_recreate_and_destroy() {
         "{}",
         run.combined()
     );
-    assert!(writes(&emulator).is_empty());
+    assert!(emulator.write_log().is_empty());
     config(&ws, "  name = \"docs.example.com\"");
 
     // Destroy really deletes; the primary stays.
@@ -262,7 +222,7 @@ fn lifecycle_rename_drift_recreate_and_destroy() {
     ws.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
         .assert_ok();
     assert_eq!(
-        writes(&emulator),
+        emulator.write_log(),
         [write("DELETE", &format!("{PATH}/{new_id}"), Json::Null)]
     );
     let left = listed(&emulator);
@@ -281,7 +241,7 @@ fn production_proxy_is_set_removed_and_cname_targets_follow_the_name() {
     ws.init();
     ws.apply().assert_ok();
     assert_eq!(
-        writes(&emulator),
+        emulator.write_log(),
         [write(
             "POST",
             PATH,
@@ -309,7 +269,7 @@ fn production_proxy_is_set_removed_and_cname_targets_follow_the_name() {
     emulator.clear_requests();
     ws.apply().assert_ok();
     assert_eq!(
-        writes(&emulator),
+        emulator.write_log(),
         [write(
             "PATCH",
             &format!("{PATH}/{id}"),
@@ -327,7 +287,7 @@ fn production_proxy_is_set_removed_and_cname_targets_follow_the_name() {
     emulator.clear_requests();
     ws.apply().assert_ok();
     assert_eq!(
-        writes(&emulator),
+        emulator.write_log(),
         [write(
             "PATCH",
             &format!("{PATH}/{id}"),
@@ -347,7 +307,7 @@ fn production_proxy_is_set_removed_and_cname_targets_follow_the_name() {
     emulator.clear_requests();
     ws.apply().assert_ok();
     assert_eq!(
-        writes(&emulator),
+        emulator.write_log(),
         [write(
             "PATCH",
             &format!("{PATH}/{id}"),
@@ -374,7 +334,11 @@ fn a_proxy_for_a_new_development_domain_is_refused_before_sending() {
         run.combined()
     );
     assert!(flat.contains("Nothing was sent to Clerk"), "{flat}");
-    assert!(writes(&emulator).is_empty(), "{:?}", writes(&emulator));
+    assert!(
+        emulator.write_log().is_empty(),
+        "{:?}",
+        emulator.write_log()
+    );
     assert_eq!(listed(&emulator).len(), 1);
 }
 
@@ -413,7 +377,7 @@ fn import_by_id_and_name_duplicates_and_the_primary() {
         "{}",
         run.combined()
     );
-    assert_eq!(writes(&emulator).len(), 1, "only the refused POST");
+    assert_eq!(emulator.write_log().len(), 1, "only the refused POST");
 
     // Import by id, and another by name: GETs only, then no changes.
     ws.write_config(
@@ -422,21 +386,21 @@ fn import_by_id_and_name_duplicates_and_the_primary() {
          resource \"clerk_domain\" \"two\" {\n  name = \"two.example.com\"\n}\n",
     );
     emulator.clear_requests();
-    import(&ws, ADDRESS, first_id).assert_ok();
-    import(&ws, "clerk_domain.two", "two.example.com").assert_ok();
-    assert_only_gets(&emulator);
+    ws.import(ADDRESS, first_id).assert_ok();
+    ws.import("clerk_domain.two", "two.example.com").assert_ok();
+    emulator.assert_only_gets();
     assert_eq!(ws.resource_values(ADDRESS)["id"], first_id);
     assert_eq!(ws.resource_values("clerk_domain.two")["id"], second_id);
     emulator.clear_requests();
     ws.assert_no_changes();
-    assert_only_gets(&emulator);
+    emulator.assert_only_gets();
 
     // The primary domain is not a clerk_domain: import refuses it, by id
     // and by name, with where it is managed instead.
     let other = ready(&emulator, &format!("  name = \"{primary_name}\""));
     for by in [primary_id, primary_name] {
         emulator.clear_requests();
-        let run = import(&other, ADDRESS, by);
+        let run = other.import(ADDRESS, by);
         run.assert_failed();
         let flat = run.flat();
         for part in [
@@ -448,7 +412,7 @@ fn import_by_id_and_name_duplicates_and_the_primary() {
         ] {
             assert!(flat.contains(part), "{part:?} missing:\n{}", run.combined());
         }
-        assert!(writes(&emulator).is_empty());
+        assert!(emulator.write_log().is_empty());
     }
     // A create with the primary's name says whose it is.
     emulator.clear_requests();
@@ -458,7 +422,7 @@ fn import_by_id_and_name_duplicates_and_the_primary() {
     assert!(flat.contains("The name is taken"), "{}", run.combined());
     assert!(flat.contains("primary domain"), "{flat}");
     assert!(!flat.contains("terraform import"), "{flat}");
-    assert_eq!(writes(&emulator).len(), 1, "only the refused POST");
+    assert_eq!(emulator.write_log().len(), 1, "only the refused POST");
 
     // A primary domain somehow in state is never deleted.
     let pulled = ws.run(&["state", "pull"]);
@@ -489,6 +453,10 @@ fn import_by_id_and_name_duplicates_and_the_primary() {
     );
     assert!(flat.contains("clerk_instance_settings"), "{flat}");
     assert!(flat.contains("terraform state rm"), "{flat}");
-    assert!(writes(&emulator).is_empty(), "{:?}", writes(&emulator));
+    assert!(
+        emulator.write_log().is_empty(),
+        "{:?}",
+        emulator.write_log()
+    );
     assert_eq!(listed(&emulator).len(), 3);
 }

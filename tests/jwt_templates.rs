@@ -35,21 +35,6 @@ fn stored(emulator: &Emulator) -> Vec<Json> {
         .unwrap_or_default()
 }
 
-/// `(method, path, body)` of every write.
-fn writes(emulator: &Emulator) -> Vec<(String, String, Json)> {
-    emulator
-        .writes()
-        .into_iter()
-        .map(|r| {
-            (
-                r["method"].as_str().unwrap_or_default().to_string(),
-                r["path"].as_str().unwrap_or_default().to_string(),
-                r["body"].clone(),
-            )
-        })
-        .collect()
-}
-
 fn config(ws: &Workspace, body: &str) {
     ws.write_config(&format!(
         "provider \"clerk\" {{}}\n\nresource \"clerk_jwt_template\" \"api\" {{\n{body}\n}}\n"
@@ -69,7 +54,7 @@ fn lifecycle_updates_drift_and_destroy() {
     let base = "  name   = \"api\"\n  claims = \"{\\\"aud\\\": \\\"backend\\\", \\\"role\\\": \\\"admin\\\"}\"";
     let ws = ready(&emulator, &format!("{base}\n  lifetime = 3600"));
     ws.apply().assert_ok();
-    let created = writes(&emulator);
+    let created = emulator.write_log();
     assert_eq!(
         created,
         [(
@@ -85,14 +70,14 @@ fn lifecycle_updates_drift_and_destroy() {
     assert_eq!(values["custom_signing_key"], false);
     emulator.clear_requests();
     ws.assert_no_changes();
-    assert!(writes(&emulator).is_empty());
+    assert!(emulator.write_log().is_empty());
 
     // An update sends name and claims (Clerk wants them) and the change.
     config(&ws, &format!("{base}\n  lifetime = 7200"));
     emulator.clear_requests();
     ws.apply().assert_ok();
     assert_eq!(
-        writes(&emulator),
+        emulator.write_log(),
         [(
             "PATCH".to_string(),
             format!("{PATH}/{id}"),
@@ -109,7 +94,7 @@ fn lifecycle_updates_drift_and_destroy() {
     );
     emulator.clear_requests();
     ws.assert_no_changes();
-    assert!(writes(&emulator).is_empty());
+    assert!(emulator.write_log().is_empty());
 
     // Changed in the dashboard: the plan shows it, apply puts it back.
     control(
@@ -124,7 +109,7 @@ fn lifecycle_updates_drift_and_destroy() {
     assert!(run.stdout.contains("claims"), "{}", run.stdout);
     emulator.clear_requests();
     ws.apply().assert_ok();
-    let patch = writes(&emulator);
+    let patch = emulator.write_log();
     assert_eq!(patch.len(), 1, "{patch:?}");
     assert_eq!(
         patch[0].2,
@@ -136,7 +121,7 @@ fn lifecycle_updates_drift_and_destroy() {
     control(&emulator, "DELETE", &format!("/{id}"), None);
     emulator.clear_requests();
     ws.apply().assert_ok();
-    let recreated = writes(&emulator);
+    let recreated = emulator.write_log();
     assert_eq!(recreated.len(), 1, "{recreated:?}");
     assert_eq!(
         (recreated[0].0.as_str(), recreated[0].1.as_str()),
@@ -156,7 +141,7 @@ fn lifecycle_updates_drift_and_destroy() {
         let run = ws.plan();
         run.assert_failed();
         assert!(run.flat().contains("Invalid claims"), "{}", run.combined());
-        assert!(writes(&emulator).is_empty());
+        assert!(emulator.write_log().is_empty());
     }
 
     // Destroy really deletes.
@@ -165,7 +150,8 @@ fn lifecycle_updates_drift_and_destroy() {
     ws.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
         .assert_ok();
     assert_eq!(
-        writes(&emulator)
+        emulator
+            .write_log()
             .into_iter()
             .map(|(m, p, _)| (m, p))
             .collect::<Vec<_>>(),
@@ -211,7 +197,7 @@ fn import_by_id_and_name_and_duplicate_create() {
         "{}",
         run.combined()
     );
-    assert_eq!(writes(&emulator).len(), 1, "only the refused POST");
+    assert_eq!(emulator.write_log().len(), 1, "only the refused POST");
 
     // Import by id, and another by name: GETs only, then no changes.
     ws.write_config(
@@ -230,11 +216,11 @@ fn import_by_id_and_name_and_duplicate_create() {
         "supabase",
     ])
     .assert_ok();
-    assert!(writes(&emulator).is_empty());
+    assert!(emulator.write_log().is_empty());
     assert_eq!(ws.resource_values(ADDRESS)["id"], first_id);
     assert_eq!(ws.resource_values("clerk_jwt_template.db")["id"], second_id);
     ws.assert_no_changes();
-    assert!(writes(&emulator).is_empty());
+    assert!(emulator.write_log().is_empty());
 
     // An unknown id or name is an error naming what was looked for.
     let other = Workspace::new(&emulator);
@@ -278,7 +264,7 @@ fn signing_key_stays_secret() {
         "{}",
         run.combined()
     );
-    assert!(writes(&emulator).is_empty());
+    assert!(emulator.write_log().is_empty());
 
     config(&ws, &custom);
     let log = ws.path().join("trace.log");
@@ -318,7 +304,8 @@ fn signing_key_stays_secret() {
             "the signing key leaked into the {what}"
         );
     }
-    let posts: Vec<_> = writes(&emulator)
+    let posts: Vec<_> = emulator
+        .write_log()
         .into_iter()
         .filter(|(m, _, _)| m == "POST")
         .collect();
@@ -334,7 +321,7 @@ fn signing_key_stays_secret() {
     config(&ws, &custom.replace("HS256", "HS384"));
     emulator.clear_requests();
     ws.apply().assert_ok();
-    let patch = writes(&emulator);
+    let patch = emulator.write_log();
     assert_eq!(patch.len(), 1, "{patch:?}");
     let body = &patch[0].2;
     assert_eq!(body["signing_algorithm"], "HS384");

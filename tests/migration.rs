@@ -97,27 +97,6 @@ fn created(emulator: &Emulator, list: &str, body: Json) -> String {
         .to_string()
 }
 
-/// `(method, path)` of every request to Clerk's APIs.
-fn calls(emulator: &Emulator) -> Vec<(String, String)> {
-    emulator
-        .requests()
-        .into_iter()
-        .map(|r| {
-            (
-                r["method"].as_str().unwrap_or_default().to_string(),
-                r["path"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
-#[track_caller]
-fn assert_only_gets(emulator: &Emulator) {
-    let calls = calls(emulator);
-    assert!(!calls.is_empty(), "nothing was read");
-    assert!(calls.iter().all(|(method, _)| method == "GET"), "{calls:?}");
-}
-
 /// Every setting in Clerk as their state says it is.
 fn clerk_as_their_state_says(emulator: &Emulator) {
     emulator.change_out_of_band(
@@ -268,7 +247,7 @@ fn every_shared_type_switches_with_replace_provider_and_plans_nothing() {
     emulator.clear_requests();
     let (code, plan) = ws.plan_exit_code();
     assert_eq!(code, 0, "expected an empty plan:\n{}", plan.combined());
-    assert_only_gets(&emulator);
+    emulator.assert_only_gets();
     // The attributes of theirs this provider lacks are named, once each, at
     // the resource that had them; nothing else warns.
     let text = plan.flat();
@@ -296,7 +275,7 @@ fn every_shared_type_switches_with_replace_provider_and_plans_nothing() {
     // A refresh-only apply stores our layout and writes nothing to Clerk.
     let refreshed = ws.run(&["apply", "-refresh-only", "-auto-approve", "-no-color"]);
     refreshed.assert_ok();
-    assert_only_gets(&emulator);
+    emulator.assert_only_gets();
     let restrictions = stored_instance(&ws, "clerk_instance_restrictions", "main");
     assert_eq!(restrictions["schema_version"], 1);
     let attributes = &restrictions["attributes"];
@@ -467,7 +446,7 @@ async fn organization_settings_move_from_their_type_and_then_plan_nothing() {
         emulator.clear_requests();
         let (code, plan) = ws.plan_exit_code();
         assert_eq!(code, 0, "{}", plan.combined());
-        assert_only_gets(&emulator);
+        emulator.assert_only_gets();
     }
     // MoveResourceState itself never calls Clerk, and nothing was written.
     assert!(emulator.writes().is_empty(), "{:?}", emulator.writes());

@@ -167,6 +167,30 @@ impl Emulator {
             .collect()
     }
 
+    /// `(method, path)` of every request received.
+    pub fn calls(&self) -> Vec<(String, String)> {
+        self.requests()
+            .into_iter()
+            .map(|r| (text(&r["method"]), text(&r["path"])))
+            .collect()
+    }
+
+    /// `(method, path, body)` of every write received.
+    pub fn write_log(&self) -> Vec<(String, String, Json)> {
+        self.writes()
+            .into_iter()
+            .map(|r| (text(&r["method"]), text(&r["path"]), r["body"].clone()))
+            .collect()
+    }
+
+    /// Something was read, and nothing was written.
+    #[track_caller]
+    pub fn assert_only_gets(&self) {
+        let calls = self.calls();
+        assert!(!calls.is_empty(), "nothing was read");
+        assert!(calls.iter().all(|(method, _)| method == "GET"), "{calls:?}");
+    }
+
     pub fn clear_requests(&self) {
         http::request(&self.addr, "DELETE", "/__emulator/requests", None);
     }
@@ -447,6 +471,28 @@ impl Workspace {
         serde_json::from_str(&run.stdout).expect("output -json prints JSON")
     }
 
+    pub fn import(&self, address: &str, id: &str) -> Run {
+        self.run(&["import", "-input=false", "-no-color", address, id])
+    }
+
+    /// The planned actions of one resource, from `plan -json`.
+    pub fn planned_actions(&self, address: &str) -> Vec<String> {
+        self.plan_json()["resource_changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["address"] == address)
+            .map(|c| {
+                c["change"]["actions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn plan_json(&self) -> Json {
         self.run(&["plan", "-input=false", "-no-color", "-out=tfplan"])
             .assert_ok();
@@ -454,4 +500,8 @@ impl Workspace {
         run.assert_ok();
         serde_json::from_str(&run.stdout).expect("plan json")
     }
+}
+
+fn text(value: &Json) -> String {
+    value.as_str().unwrap_or_default().to_string()
 }
