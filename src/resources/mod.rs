@@ -30,8 +30,8 @@ pub mod validate;
 use futures_util::future::BoxFuture;
 
 use crate::framework::{
-    ApplyRequest, ApplyResponse, Diagnostic, Diagnostics, ImportedResource, PlanRequest,
-    PlanResponse, ReadRequest, ReadResponse, Schema,
+    ApplyRequest, ApplyResponse, Attribute, Block, Diagnostic, Diagnostics, ImportedResource,
+    PlanRequest, PlanResponse, ReadRequest, ReadResponse, Schema,
 };
 use crate::value::Value;
 
@@ -67,7 +67,15 @@ pub trait Resource: Send + Sync {
     ) -> BoxFuture<'a, (Vec<ImportedResource>, Diagnostics)>;
     /// Turns stored state (JSON, written by `version` of the schema) into
     /// a value of the current schema.
-    fn upgrade(&self, version: i64, raw_json: &[u8]) -> (Value, Diagnostics);
+    fn upgrade(&self, version: i64, raw_json: &[u8]) -> (Value, Diagnostics) {
+        upgrade_state(
+            self.type_name(),
+            STATE_VERSION,
+            &self.schema(),
+            version,
+            raw_json,
+        )
+    }
     /// For the docs: each setting, when refresh reads it back, and from
     /// where.
     fn readback_rows(&self) -> Vec<(&'static str, &'static str, String)> {
@@ -123,6 +131,19 @@ pub fn data_source(type_name: &str) -> Option<&'static dyn DataSource> {
         .iter()
         .copied()
         .find(|d| d.type_name() == type_name)
+}
+
+/// A resource's schema at [`STATE_VERSION`]: its attributes, no blocks.
+fn resource_schema(description: &str, attributes: Vec<Attribute>) -> Schema {
+    Schema {
+        version: STATE_VERSION,
+        block: Block {
+            attributes,
+            blocks: Vec::new(),
+            description: description.to_string(),
+            deprecated: false,
+        },
+    }
 }
 
 /// Reads stored state of a resource whose layout has only ever had

@@ -39,7 +39,7 @@ use serde_json::Value as Json;
 
 use crate::clerk::{ApiError, Instance};
 use crate::framework::{
-    ApplyRequest, ApplyResponse, Attribute, AttributePath, Block, Diagnostic, Diagnostics,
+    ApplyRequest, ApplyResponse, Attribute, AttributePath, Diagnostic, Diagnostics,
     ImportedResource, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Schema,
 };
 use crate::logging;
@@ -78,9 +78,6 @@ pub struct Collection {
     /// Every attribute but `id`.
     pub fields: &'static [Field],
 }
-
-/// Every resource's stored layout version; see `resources::STATE_VERSION`.
-pub const SCHEMA_VERSION: i64 = super::STATE_VERSION;
 
 impl Collection {
     fn object_path(&self, id: &str) -> String {
@@ -777,15 +774,7 @@ impl Resource for Collection {
             }
             attributes.push(attribute);
         }
-        Schema {
-            version: SCHEMA_VERSION,
-            block: Block {
-                attributes,
-                blocks: Vec::new(),
-                description: self.description.to_string(),
-                deprecated: false,
-            },
-        }
+        super::resource_schema(self.description, attributes)
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
@@ -810,16 +799,6 @@ impl Resource for Collection {
         id: String,
     ) -> BoxFuture<'a, (Vec<ImportedResource>, Diagnostics)> {
         Box::pin(self.import_state(cx, id))
-    }
-
-    fn upgrade(&self, version: i64, raw_json: &[u8]) -> (Value, Diagnostics) {
-        super::upgrade_state(
-            self.type_name,
-            SCHEMA_VERSION,
-            &self.schema(),
-            version,
-            raw_json,
-        )
     }
 }
 

@@ -100,9 +100,6 @@ pub struct Singleton {
     pub adjust: Option<Adjust>,
 }
 
-/// Every resource's stored layout version; see `resources::STATE_VERSION`.
-pub const SCHEMA_VERSION: i64 = super::STATE_VERSION;
-
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -880,15 +877,7 @@ impl Resource for Singleton {
             }
             attributes.push(attribute);
         }
-        Schema {
-            version: SCHEMA_VERSION,
-            block: Block {
-                attributes,
-                blocks: Vec::new(),
-                description: self.description.to_string(),
-                deprecated: false,
-            },
-        }
+        super::resource_schema(self.description, attributes)
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
@@ -913,16 +902,6 @@ impl Resource for Singleton {
         id: String,
     ) -> BoxFuture<'a, (Vec<ImportedResource>, Diagnostics)> {
         Box::pin(self.import_state(cx, id))
-    }
-
-    fn upgrade(&self, version: i64, raw_json: &[u8]) -> (Value, Diagnostics) {
-        super::upgrade_state(
-            self.type_name,
-            SCHEMA_VERSION,
-            &self.schema(),
-            version,
-            raw_json,
-        )
     }
 
     fn readback_rows(&self) -> Vec<(&'static str, &'static str, String)> {

@@ -492,7 +492,7 @@ fn upgrade_drops_unknown_attributes_with_a_warning() {
     assert!(diags.has_errors());
     let (_, diags) = R.upgrade(0, br#"{"hibp":"yes"}"#);
     assert!(diags.has_errors());
-    let (_, diags) = R.upgrade(SCHEMA_VERSION + 1, b"{}");
+    let (_, diags) = R.upgrade(crate::resources::STATE_VERSION + 1, b"{}");
     assert!(diags.has_errors());
 }
 
