@@ -32,17 +32,6 @@ pub const SECRET_FIELDS: &[&str] = &["signing_key"];
 /// What replaces a secret value in the request log.
 pub const REDACTED: &str = "[redacted]";
 
-/// `form_param_unknown`, as for `PATCH /v1/instance`.
-pub fn unknown(name: &str) -> ClerkError {
-    let name = keys::redact(name, None);
-    ClerkError::new(
-        "form_param_unknown",
-        "is unknown",
-        format!("{name} is not a valid parameter for this request."),
-    )
-    .param(&name)
-}
-
 /// `form_param_missing`: a required parameter is absent (or empty).
 pub fn missing(name: &str) -> ClerkError {
     ClerkError::new(

@@ -312,7 +312,7 @@ pub fn validate_new(
                 check_proxy_url(url).map(|()| proxy_url = Some(url.clone()))
             }
             ("proxy_url", _) => Err(collection::type_invalid(field, "a string")),
-            _ => Err(collection::unknown(field)),
+            _ => Err(errors::param_unknown(field)),
         };
         if let Err(error) = result {
             errors.push(error);
@@ -373,7 +373,7 @@ pub fn validate_change(
                 Ok(())
             }
             ("is_secondary", _) => Err(collection::type_invalid(field, "a boolean")),
-            _ => Err(collection::unknown(field)),
+            _ => Err(errors::param_unknown(field)),
         };
         if let Err(error) = result {
             errors.push(error);

@@ -147,6 +147,28 @@ pub fn default_error(status: StatusCode) -> ClerkError {
     }
 }
 
+/// `form_param_unknown`: a parameter the endpoint does not take. The name
+/// is echoed, so anything key-shaped in it is redacted first.
+pub fn param_unknown(name: &str) -> ClerkError {
+    let name = super::keys::redact(name, None);
+    ClerkError::new(
+        "form_param_unknown",
+        "is unknown",
+        format!("{name} is not a valid parameter for this request."),
+    )
+    .param(&name)
+}
+
+/// `form_param_type_invalid`, naming the type the parameter must have.
+pub fn param_type_invalid(name: &str, expected: &str) -> ClerkError {
+    ClerkError::new(
+        "form_param_type_invalid",
+        "is invalid",
+        format!("{name} must be {expected}."),
+    )
+    .param(name)
+}
+
 /// 401 for a missing `Authorization` header.
 pub fn unauthenticated() -> ClerkError {
     ClerkError::new(

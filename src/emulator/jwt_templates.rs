@@ -244,7 +244,7 @@ pub fn validate(
                 Ok(())
             }
             ("signing_key", _) => Err(collection::type_invalid(name, "a string")),
-            _ => Err(collection::unknown(name)),
+            _ => Err(errors::param_unknown(name)),
         };
         if let Err(error) = result {
             errors.push(error);

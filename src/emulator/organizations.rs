@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 
 use super::bapi::json_body;
 use super::errors::{self, ClerkError};
+use super::errors::{param_type_invalid, param_unknown};
 use super::keys::{self, SecretKey};
 use super::routes::{lock, not_found, App, Incoming};
 
@@ -330,25 +331,6 @@ impl ListQuery {
     }
 }
 
-fn unknown(name: &str) -> ClerkError {
-    let name = keys::redact(name, None);
-    ClerkError::new(
-        "form_param_unknown",
-        "is unknown",
-        format!("{name} is not a valid parameter for this request."),
-    )
-    .param(&name)
-}
-
-fn type_invalid(name: &str, expected: &str) -> ClerkError {
-    ClerkError::new(
-        "form_param_type_invalid",
-        "is invalid",
-        format!("{name} must be {expected}."),
-    )
-    .param(name)
-}
-
 fn value_invalid(name: &str, detail: String) -> ClerkError {
     ClerkError::new("form_param_value_invalid", "is invalid", detail).param(name)
 }
@@ -374,7 +356,7 @@ pub fn validate(body: &Value, roles: &[Role]) -> Result<Change, Vec<ClerkError>>
     for (name, value) in map {
         let name = name.as_str();
         if !FIELDS.contains(&name) {
-            errors.push(unknown(name));
+            errors.push(param_unknown(name));
             continue;
         }
         match (name, value) {
@@ -395,13 +377,13 @@ pub fn validate(body: &Value, roles: &[Role]) -> Result<Change, Vec<ClerkError>>
                                 ENROLLMENT_MODES.join(", ")
                             ),
                         )),
-                        None => errors.push(type_invalid(name, "an array of strings")),
+                        None => errors.push(param_type_invalid(name, "an array of strings")),
                     }
                 }
                 change.domains_enrollment_modes = Some(modes);
             }
             ("domains_enrollment_modes", _) => {
-                errors.push(type_invalid(name, "an array of strings"))
+                errors.push(param_type_invalid(name, "an array of strings"))
             }
             (_, Value::Null) => {}
             ("max_allowed_memberships", Value::Number(n)) => match n.as_i64() {
@@ -410,9 +392,9 @@ pub fn validate(body: &Value, roles: &[Role]) -> Result<Change, Vec<ClerkError>>
                     name,
                     "max_allowed_memberships must be 0 or greater.".into(),
                 )),
-                None => errors.push(type_invalid(name, "an integer")),
+                None => errors.push(param_type_invalid(name, "an integer")),
             },
-            ("max_allowed_memberships", _) => errors.push(type_invalid(name, "an integer")),
+            ("max_allowed_memberships", _) => errors.push(param_type_invalid(name, "an integer")),
             ("creator_role_id" | "domains_default_role_id", Value::String(id)) => {
                 match by_id.get(id.as_str()) {
                     Some(key) => {
@@ -433,7 +415,7 @@ pub fn validate(body: &Value, roles: &[Role]) -> Result<Change, Vec<ClerkError>>
                 }
             }
             ("creator_role_id" | "domains_default_role_id", _) => {
-                errors.push(type_invalid(name, "a string"))
+                errors.push(param_type_invalid(name, "a string"))
             }
             (_, Value::Bool(flag)) => {
                 let slot = match name {
@@ -444,7 +426,7 @@ pub fn validate(body: &Value, roles: &[Role]) -> Result<Change, Vec<ClerkError>>
                 };
                 *slot = Some(*flag);
             }
-            _ => errors.push(type_invalid(name, "a boolean")),
+            _ => errors.push(param_type_invalid(name, "a boolean")),
         }
     }
     if errors.is_empty() {

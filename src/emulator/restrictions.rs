@@ -8,8 +8,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use super::errors::param_unknown;
 use super::errors::ClerkError;
-use super::keys;
 
 /// The flags, in the spec's order.
 pub const FIELDS: &[&str] = &[
@@ -83,16 +83,6 @@ impl Restrictions {
     }
 }
 
-fn unknown(name: &str) -> ClerkError {
-    let name = keys::redact(name, None);
-    ClerkError::new(
-        "form_param_unknown",
-        "is unknown",
-        format!("{name} is not a valid parameter for this request."),
-    )
-    .param(&name)
-}
-
 fn not_boolean(name: &str) -> ClerkError {
     ClerkError::new(
         "form_param_type_invalid",
@@ -116,7 +106,7 @@ pub fn validate(body: &Value) -> Result<Vec<(String, bool)>, Vec<ClerkError>> {
     let mut errors = Vec::new();
     for (name, value) in map {
         if !FIELDS.contains(&name.as_str()) {
-            errors.push(unknown(name));
+            errors.push(param_unknown(name));
             continue;
         }
         match value {

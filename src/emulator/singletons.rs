@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::errors::ClerkError;
+use super::errors::{param_type_invalid, param_unknown};
 use super::keys;
 use super::store::Settings;
 
@@ -117,7 +118,7 @@ impl Object {
         let mut errors = Vec::new();
         for (name, value) in map {
             let Some((_, kind)) = fields.iter().find(|(n, _)| n == name) else {
-                errors.push(unknown(name));
+                errors.push(param_unknown(name));
                 continue;
             };
             if value.is_null() {
@@ -125,7 +126,7 @@ impl Object {
             }
             match kind {
                 FieldKind::Bool if !value.is_boolean() => {
-                    errors.push(type_invalid(name, "a boolean"))
+                    errors.push(param_type_invalid(name, "a boolean"))
                 }
                 FieldKind::Bool => {}
                 FieldKind::Strings | FieldKind::CountryCodes => {
@@ -133,7 +134,7 @@ impl Object {
                         .as_array()
                         .filter(|items| items.iter().all(Value::is_string))
                     else {
-                        errors.push(type_invalid(name, "an array of strings"));
+                        errors.push(param_type_invalid(name, "an array of strings"));
                         continue;
                     };
                     if items
@@ -224,25 +225,6 @@ fn check_country_codes(name: &str, items: &[Value]) -> Vec<ClerkError> {
         ));
     }
     errors
-}
-
-fn unknown(name: &str) -> ClerkError {
-    let name = keys::redact(name, None);
-    ClerkError::new(
-        "form_param_unknown",
-        "is unknown",
-        format!("{name} is not a valid parameter for this request."),
-    )
-    .param(&name)
-}
-
-fn type_invalid(name: &str, expected: &str) -> ClerkError {
-    ClerkError::new(
-        "form_param_type_invalid",
-        "is invalid",
-        format!("{name} must be {expected}."),
-    )
-    .param(name)
 }
 
 fn value_invalid(name: &str, problem: &str) -> ClerkError {

@@ -9,6 +9,7 @@
 use serde_json::Value;
 
 use super::errors::ClerkError;
+use super::errors::{param_type_invalid, param_unknown};
 use super::keys::{self, Environment};
 use super::store::Instance;
 use crate::rules;
@@ -141,16 +142,6 @@ impl Patch {
     }
 }
 
-fn unknown(name: &str) -> ClerkError {
-    let name = keys::redact(name, None);
-    ClerkError::new(
-        "form_param_unknown",
-        "is unknown",
-        format!("{name} is not a valid parameter for this request."),
-    )
-    .param(&name)
-}
-
 /// The emulator never stores a secret key, so a setting value that holds
 /// one is refused; a client sending one has a leak worth failing on.
 fn holds_key(value: &Value) -> bool {
@@ -166,15 +157,6 @@ fn key_refused(name: &str) -> ClerkError {
         "form_param_value_invalid",
         "is invalid",
         format!("{name} holds something shaped like a Clerk secret key; clerk-emulator refuses to store it."),
-    )
-    .param(name)
-}
-
-fn type_invalid(name: &str, expected: &str) -> ClerkError {
-    ClerkError::new(
-        "form_param_type_invalid",
-        "is invalid",
-        format!("{name} must be {expected}."),
     )
     .param(name)
 }
@@ -201,7 +183,7 @@ pub fn validate_patch(body: &Value, environment: Environment) -> Result<Patch, V
     let mut errors = Vec::new();
     for (name, value) in map {
         let Some(kind) = kind_of(name) else {
-            errors.push(unknown(name));
+            errors.push(param_unknown(name));
             continue;
         };
         if holds_key(value) {
@@ -211,7 +193,7 @@ pub fn validate_patch(body: &Value, environment: Environment) -> Result<Patch, V
         let result = match (kind, value) {
             // The spec marks allowed_origins alone as not nullable.
             (Kind::TextList, Value::Null) => {
-                Err(type_invalid(name, "an array of strings, not null"))
+                Err(param_type_invalid(name, "an array of strings, not null"))
             }
             // For nullable fields null means "leave unchanged".
             (_, Value::Null) => Ok(()),
@@ -225,7 +207,7 @@ pub fn validate_patch(body: &Value, environment: Environment) -> Result<Patch, V
             (Kind::TextList, Value::Array(items)) => check_origins(items).map(|origins| {
                 patch.allowed_origins = Some(origins);
             }),
-            (kind, _) => Err(type_invalid(name, expected(kind))),
+            (kind, _) => Err(param_type_invalid(name, expected(kind))),
         };
         if let Err(error) = result {
             errors.push(error);
@@ -283,7 +265,7 @@ fn check_origins(items: &[Value]) -> Result<Vec<String>, ClerkError> {
     let mut origins: Vec<String> = Vec::with_capacity(items.len());
     for item in items {
         let Value::String(origin) = item else {
-            return Err(type_invalid("allowed_origins", "an array of strings"));
+            return Err(param_type_invalid("allowed_origins", "an array of strings"));
         };
         if let Err(reason) = rules::origin(origin) {
             let reason = keys::redact(&reason, None);
@@ -320,7 +302,7 @@ pub fn validate_control(body: &Value) -> Result<Patch, Vec<ClerkError>> {
     let mut errors = Vec::new();
     for (name, value) in map {
         match (kind_of(name), value) {
-            (None, _) => errors.push(unknown(name)),
+            (None, _) => errors.push(param_unknown(name)),
             (Some(_), value) if holds_key(value) => errors.push(key_refused(name)),
             (Some(Kind::Bool), Value::Bool(flag)) => patch.set_bool(name, *flag),
             (Some(Kind::Text), Value::Null) => patch.set_text(name, None),
@@ -330,9 +312,9 @@ pub fn validate_control(body: &Value) -> Result<Patch, Vec<ClerkError>> {
             (Some(Kind::TextList), Value::Null) => patch.allowed_origins = Some(Vec::new()),
             (Some(Kind::TextList), Value::Array(items)) => match strings(items) {
                 Some(origins) => patch.allowed_origins = Some(origins),
-                None => errors.push(type_invalid(name, "an array of strings")),
+                None => errors.push(param_type_invalid(name, "an array of strings")),
             },
-            (Some(kind), _) => errors.push(type_invalid(name, expected(kind))),
+            (Some(kind), _) => errors.push(param_type_invalid(name, expected(kind))),
         }
     }
     if errors.is_empty() {
